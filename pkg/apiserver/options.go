@@ -1,0 +1,110 @@
+package apiserver
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"time"
+)
+
+// Defaults of the apiserver's options.
+const (
+	DefaultDataDir            = "/var/lib/skiff/server"
+	DefaultBindAddress        = "0.0.0.0"
+	DefaultSecurePort         = 6443
+	DefaultEtcdClientURL      = "http://127.0.0.1:2379"
+	DefaultEtcdPeerURL        = "http://127.0.0.1:2380"
+	DefaultCompactionInterval = 5 * time.Minute
+	DefaultShutdownTimeout    = 30 * time.Second
+	// MaxBodyBytes is the largest request body accepted, as in Kubernetes.
+	MaxBodyBytes = 3 * 1024 * 1024
+)
+
+// Options configure an apiserver. cmd/apiserver fills them from flags; tests fill
+// them directly.
+type Options struct {
+	// DataDir holds the PKI, admin.kubeconfig and (embedded) etcd's data.
+	DataDir string
+	// BindAddress and SecurePort are where HTTPS is served.
+	BindAddress string
+	SecurePort  int
+	// Listener, if set, is used instead of BindAddress and SecurePort (tests use
+	// 127.0.0.1:0).
+	Listener net.Listener
+	// EtcdServers are the client URLs of an external etcd cluster; empty runs an
+	// embedded etcd in DataDir/etcd listening on EtcdClientURL and EtcdPeerURL.
+	EtcdServers   []string
+	EtcdClientURL string
+	EtcdPeerURL   string
+	// TLSSANs are extra names and addresses for the serving certificate.
+	TLSSANs []string
+	// TokenAuthFile is a static token file (token,user,uid,"groups").
+	TokenAuthFile string
+	// CompactionInterval is how often etcd history is compacted.
+	CompactionInterval time.Duration
+	// ShutdownTimeout bounds how long in-flight requests may take after SIGTERM.
+	ShutdownTimeout time.Duration
+	// WatchProgressInterval is how often idle watches get a bookmark.
+	WatchProgressInterval time.Duration
+	// UnsafeNoFsync makes etcd skip fsync: for tests only.
+	UnsafeNoFsync bool
+	Logger        *slog.Logger
+}
+
+// Complete fills in defaults.
+func (o *Options) Complete() {
+	if o.DataDir == "" {
+		o.DataDir = DefaultDataDir
+	}
+	if o.BindAddress == "" {
+		o.BindAddress = DefaultBindAddress
+	}
+	if o.SecurePort == 0 {
+		o.SecurePort = DefaultSecurePort
+	}
+	if o.EtcdClientURL == "" {
+		o.EtcdClientURL = DefaultEtcdClientURL
+	}
+	if o.EtcdPeerURL == "" {
+		o.EtcdPeerURL = DefaultEtcdPeerURL
+	}
+	if o.CompactionInterval == 0 {
+		o.CompactionInterval = DefaultCompactionInterval
+	}
+	if o.ShutdownTimeout == 0 {
+		o.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if o.WatchProgressInterval == 0 {
+		o.WatchProgressInterval = time.Minute
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// Validate reports options that cannot work, saying what to fix.
+func (o *Options) Validate() error {
+	var errs []error
+	if net.ParseIP(o.BindAddress) == nil {
+		errs = append(errs, fmt.Errorf("--bind-address %q is not an IP address", o.BindAddress))
+	}
+	if o.SecurePort < 0 || o.SecurePort > 65535 {
+		errs = append(errs, fmt.Errorf("--secure-port %d is not between 0 and 65535", o.SecurePort))
+	}
+	for _, s := range o.EtcdServers {
+		if u, err := url.Parse(s); err != nil || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--etcd-servers: %q is not a URL like http://10.0.0.1:2379", s))
+		}
+	}
+	for _, s := range []string{o.EtcdClientURL, o.EtcdPeerURL} {
+		if u, err := url.Parse(s); err != nil || u.Host == "" {
+			errs = append(errs, fmt.Errorf("embedded etcd URL %q is not a URL like http://127.0.0.1:2379", s))
+		}
+	}
+	if o.CompactionInterval < 0 {
+		errs = append(errs, errors.New("the compaction interval must not be negative"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,142 @@
+package apiserver
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"skiff/pkg/client"
+	"skiff/pkg/pki"
+)
+
+// Files in the data directory.
+const (
+	CACertFile      = "ca.crt"
+	CAKeyFile       = "ca.key"
+	ServingCertFile = "apiserver.crt"
+	ServingKeyFile  = "apiserver.key"
+	AdminKubeconfig = "admin.kubeconfig"
+)
+
+// clusterPKI is the CA and serving certificate the server runs with.
+type clusterPKI struct {
+	ca      *pki.CA
+	serving tls.Certificate
+}
+
+// ensurePKI loads the cluster CA, serving certificate and admin kubeconfig from the
+// data directory, creating what is missing. The serving certificate is re-issued
+// when it lacks a required name or is close to expiry.
+func ensurePKI(o *Options, serverURL string) (*clusterPKI, error) {
+	dir := o.DataDir
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	caCert, caKey := filepath.Join(dir, CACertFile), filepath.Join(dir, CAKeyFile)
+	ca, err := pki.LoadCA(caCert, caKey)
+	if os.IsNotExist(err) {
+		if ca, err = pki.NewCA("skiff-ca"); err != nil {
+			return nil, err
+		}
+		if err := pki.WritePair(caCert, caKey, ca.Cert, ca.Key); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, fmt.Errorf("load cluster CA: %w", err)
+	}
+
+	dns, ips := servingNames(o.TLSSANs)
+	certPath, keyPath := filepath.Join(dir, ServingCertFile), filepath.Join(dir, ServingKeyFile)
+	cert, key, err := pki.LoadPair(certPath, keyPath)
+	if err != nil || !covers(cert, dns, ips) || time.Until(cert.NotAfter) < 30*24*time.Hour ||
+		cert.CheckSignatureFrom(ca.Cert) != nil {
+		if key, err = pki.NewKey(); err != nil {
+			return nil, err
+		}
+		if cert, err = ca.IssueServing("skiff-apiserver", dns, ips, key); err != nil {
+			return nil, err
+		}
+		if err := pki.WritePair(certPath, keyPath, cert, key); err != nil {
+			return nil, err
+		}
+	}
+	serving := tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}
+
+	kcPath := filepath.Join(dir, AdminKubeconfig)
+	if kc, err := client.LoadKubeconfig(kcPath); err != nil || kc.Server != serverURL {
+		if err := writeAdminKubeconfig(ca, kcPath, serverURL); err != nil {
+			return nil, err
+		}
+	}
+	return &clusterPKI{ca: ca, serving: serving}, nil
+}
+
+// servingNames are the SANs the serving certificate must have: localhost,
+// 127.0.0.1, the host name and addresses, and the extra names asked for.
+func servingNames(extra []string) ([]string, []net.IP) {
+	dns := []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"}
+	ips := []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		dns = append(dns, h)
+	}
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
+				ips = append(ips, n.IP)
+			}
+		}
+	}
+	for _, s := range extra {
+		if ip := net.ParseIP(s); ip != nil {
+			ips = append(ips, ip)
+		} else if s != "" {
+			dns = append(dns, s)
+		}
+	}
+	return dns, ips
+}
+
+func covers(cert *x509.Certificate, dns []string, ips []net.IP) bool {
+	if cert == nil {
+		return false
+	}
+	for _, d := range dns {
+		if !slices.Contains(cert.DNSNames, d) {
+			return false
+		}
+	}
+	for _, ip := range ips {
+		if !slices.ContainsFunc(cert.IPAddresses, ip.Equal) {
+			return false
+		}
+	}
+	return true
+}
+
+// writeAdminKubeconfig issues a client certificate for user admin in group
+// system:masters and writes a kubeconfig (0600) that uses it.
+func writeAdminKubeconfig(ca *pki.CA, path, serverURL string) error {
+	key, err := pki.NewKey()
+	if err != nil {
+		return err
+	}
+	cert, err := ca.IssueClient("admin", []string{"system:masters"}, key.Public())
+	if err != nil {
+		return err
+	}
+	keyPEM, err := pki.EncodeKey(key)
+	if err != nil {
+		return err
+	}
+	cfg := &client.Config{Server: serverURL, CAData: pki.EncodeCert(ca.Cert), CertData: pki.EncodeCert(cert), KeyData: keyPEM}
+	data, err := cfg.Kubeconfig("skiff", "admin")
+	if err != nil {
+		return err
+	}
+	return pki.WriteFile(path, data, 0o600)
+}
