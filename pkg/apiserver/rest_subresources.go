@@ -40,11 +40,13 @@ func (c *call) serveScale(w http.ResponseWriter, r *http.Request) {
 		c.s.writeError(w, r, err, c.res)
 		return
 	}
-	allowed := []string{"application/json", "application/yaml"}
+	var data []byte
+	var pt string
 	if c.info.Verb == "patch" {
-		allowed = patchTypes
+		data, pt, err = readPatch(r)
+	} else {
+		data, pt, err = readBody(r, "application/json", "application/yaml")
 	}
-	data, pt, err := readBody(r, allowed...)
 	if err != nil {
 		c.s.writeError(w, r, err, c.res)
 		return

@@ -296,7 +296,7 @@ func (c *call) patch(w http.ResponseWriter, r *http.Request, sub string) {
 		c.s.writeError(w, r, err, c.res)
 		return
 	}
-	data, pt, err := readBody(r, patchTypes...)
+	data, pt, err := readPatch(r)
 	if err != nil {
 		c.s.writeError(w, r, err, c.res)
 		return
@@ -322,6 +322,21 @@ func (c *call) patch(w http.ResponseWriter, r *http.Request, sub string) {
 	out = c.deleteIfFinalized(ctx, out, dry)
 	addWarnings(w, warnings)
 	writeObject(w, r, http.StatusOK, out)
+}
+
+// readPatch reads a PATCH body of one of the patch types and checks that it is
+// JSON at all, so that a malformed patch is a 400 and not a 422.
+func readPatch(r *http.Request) ([]byte, string, error) {
+	data, pt, err := readBody(r, patchTypes...)
+	if err != nil {
+		return nil, "", err
+	}
+	if !json.Valid(data) {
+		var v any
+		err := json.Unmarshal(data, &v)
+		return nil, "", api.NewBadRequest(fmt.Sprintf("the patch is not valid JSON: %v", err))
+	}
+	return data, pt, nil
 }
 
 // applyPatch applies a patch to the JSON form of cur. A malformed patch is a 400;

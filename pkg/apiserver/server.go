@@ -67,6 +67,9 @@ func New(ctx context.Context, o Options) (s *Server, err error) {
 	}
 	s = &Server{opts: o, log: o.Logger, registry: registry.Builtin(), stopping: make(chan struct{}), startedAt: time.Now()}
 	s.metrics = newMetrics()
+	for _, r := range s.registry.All() {
+		s.metrics.watchers.WithLabelValues(r.Plural) // export 0 before the first watch
+	}
 
 	s.listener = o.Listener
 	if s.listener == nil {

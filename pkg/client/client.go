@@ -90,6 +90,8 @@ type Request struct {
 	Query       url.Values
 	Body        any // marshalled as JSON unless it is []byte
 	ContentType string
+	// Accept overrides the default "application/json".
+	Accept string
 	// Out receives the decoded JSON response; nil discards it.
 	Out any
 }
@@ -115,6 +117,20 @@ func (c *Client) Do(ctx context.Context, req Request) error {
 // send performs the request and returns the response if it is 2xx; the caller
 // closes its body.
 func (c *Client) send(ctx context.Context, req Request) (*http.Response, error) {
+	resp, err := c.Send(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	return nil, decodeError(resp)
+}
+
+// Send performs the request and returns the response whatever its status code;
+// the caller closes its body. Most callers want Do.
+func (c *Client) Send(ctx context.Context, req Request) (*http.Response, error) {
 	if c.limiter != nil {
 		if err := c.limiter.Wait(ctx); err != nil {
 			return nil, err
@@ -138,7 +154,11 @@ func (c *Client) send(ctx context.Context, req Request) (*http.Response, error) 
 	if err != nil {
 		return nil, err
 	}
-	hreq.Header.Set("Accept", "application/json")
+	accept := req.Accept
+	if accept == "" {
+		accept = "application/json"
+	}
+	hreq.Header.Set("Accept", accept)
 	hreq.Header.Set("User-Agent", c.userAgent)
 	if req.Body != nil {
 		ct := req.ContentType
@@ -150,15 +170,7 @@ func (c *Client) send(ctx context.Context, req Request) (*http.Response, error) 
 	if c.token != "" {
 		hreq.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := c.http.Do(hreq)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return resp, nil
-	}
-	defer resp.Body.Close()
-	return nil, decodeError(resp)
+	return c.http.Do(hreq)
 }
 
 // decodeError turns an error response into *api.StatusError, from its Status body

@@ -16,6 +16,10 @@ import (
 //   - BinarySI: an integer of 1024 or more gets the largest of Ki Mi Gi Ti Pi
 //     Ei that keeps the mantissa an integer ("1536Mi", or "1025" without a
 //     suffix); other values print as DecimalSI ("512", "500m").
+//
+// Kubernetes caches the string a quantity was parsed from and so echoes some
+// non-canonical spellings ("+1", "1E3", "1.500k"); String always prints the
+// canonical form ("1", "1e3", "1500").
 func (q Quantity) String() string {
 	if q.IsZero() {
 		return "0"

@@ -55,6 +55,8 @@ func MustParse(s string) Quantity {
 // Decimal values of 10^100 or more fail with ErrNumeric. A string that does not
 // have the shape of a quantity fails with ErrFormatWrong, and one with an
 // unknown suffix ("1K", "1e") with ErrSuffix. No whitespace is allowed.
+// Unlike Kubernetes, which reads a number without digits ("Mi", ".", "-") as
+// zero, ParseQuantity requires a digit, as the Kubernetes grammar does.
 func ParseQuantity(s string) (Quantity, error) {
 	q, err := parse(s)
 	if err != nil {

@@ -1,8 +1,9 @@
 // Package resource implements Quantity, the fixed-point number that Kubernetes
 // uses for CPU, memory and other resource amounts ("100m", "64Mi", "1.5G").
-// Quantities are parsed and printed exactly as k8s.io/apimachinery does, so a
-// manifest means the same here as in Kubernetes, and they are never held as
-// floating point, so sums and comparisons in the scheduler and quotas are exact.
+// Quantities are parsed and printed as k8s.io/apimachinery does (the few
+// differences are noted on ParseQuantity and String), so a manifest means the
+// same here as in Kubernetes. They are never held as floating point, so sums and
+// comparisons in the scheduler and quotas are exact.
 package resource
 
 import (

@@ -1,6 +1,7 @@
 package patch
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -44,7 +45,7 @@ func ApplyJSONPatch(original, patch []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return encode(a.doc)
+	return json.Marshal(a.doc)
 }
 
 // parseOperations decodes and checks every operation before any is applied.

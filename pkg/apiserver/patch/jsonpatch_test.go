@@ -64,6 +64,8 @@ var rfc6902Examples = []jsonPatchTest{
 		`{"foo":"bar"}`,
 		`[{"op":"add","path":"/baz/bat","value":"qux"}]`,
 		""},
+	// The duplicate "op" makes A.13 invalid. Go's decoder keeps the last one, so here it
+	// fails as the removal of a missing member; either way the patch is rejected.
 	{"A.13 invalid JSON patch document",
 		`{"foo":"bar"}`,
 		`[{"op":"add","path":"/baz","value":"qux","op":"remove"}]`,
@@ -106,6 +108,7 @@ var jsonPatchTests = []jsonPatchTest{
 	{"move into its own child", `{"a":{"b":1}}`, `[{"op":"move","from":"/a","path":"/a/b/c"}]`, ""},
 	{"move to a sibling with a longer name", `{"a":{"b":1}}`, `[{"op":"move","from":"/a","path":"/ab"}]`, `{"ab":{"b":1}}`},
 	{"move from a missing path", `{"a":1}`, `[{"op":"move","from":"/b","path":"/c"}]`, ""},
+	{"move up a level", `{"a":{"b":{"c":1}}}`, `[{"op":"move","from":"/a/b","path":"/b"}]`, `{"a":{},"b":{"c":1}}`},
 	{"move to the front of an array", `[1,2,3]`, `[{"op":"move","from":"/2","path":"/0"}]`, `[3,1,2]`},
 	{"copy is deep",
 		`{"a":{"b":1}}`,

@@ -1,5 +1,7 @@
 package patch
 
+import "encoding/json"
+
 // ApplyMergePatch applies an RFC 7386 JSON Merge Patch to original: objects merge
 // recursively, a null member deletes, and anything else, arrays included, replaces. A
 // patch that is not an object replaces the whole document.
@@ -12,7 +14,7 @@ func ApplyMergePatch(original, patch []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return encode(mergePatch(doc, p))
+	return json.Marshal(mergePatch(doc, p))
 }
 
 // mergePatch is the MergePatch function of RFC 7386 section 2. It may change target.

@@ -1,6 +1,7 @@
 package patch
 
 import (
+	"encoding/json"
 	"errors"
 	"maps"
 	"slices"
@@ -56,7 +57,7 @@ func ApplyStrategicMergePatch(original, patch []byte, schema Schema) ([]byte, er
 	if !keep {
 		merged = map[string]any{} // "$patch": "delete" at the top empties the document
 	}
-	return encode(merged)
+	return json.Marshal(merged)
 }
 
 // fieldSchema is what a Schema says about one member of an object.
@@ -66,6 +67,7 @@ type fieldSchema struct {
 	mergeKey string
 }
 
+// lookup asks s about member name. A nil Schema knows nothing.
 func lookup(s Schema, name string) fieldSchema {
 	if s == nil {
 		return fieldSchema{}

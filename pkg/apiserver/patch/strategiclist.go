@@ -106,14 +106,17 @@ func mergeItems(cur, patch []any, f *fieldPatch, fs fieldSchema) ([]any, error) 
 	return reorder(out, originals, f.order, key)
 }
 
-// reorder sorts a merged list as "$setElementOrder" asks, following Kubernetes:
+// reorder sorts a merged list as "$setElementOrder" asks, the way Kubernetes does:
 //
 //   - Items the order names come in the order's order.
 //   - Items it does not name (typically added by the server, so the client never saw
-//     them) keep their place relative to the original list: each is put just before
-//     the first named item that came after it in the original, or at the end.
+//     them) keep their place relative to the original list: each goes just before
+//     the first named item, in the new order, that came after it in the original.
+//     New items the order does not name go last.
 //
-// The first originals items of list are the original ones, in original order.
+// For example, with original [web proxy log] and order [log web], proxy preceded
+// log, so the result is [proxy log web]. The first originals items of list are the
+// original ones, in original order.
 func reorder(list []any, originals int, order []any, key func(any) (string, bool)) ([]any, error) {
 	rank := map[string]int{}
 	for i, o := range order {

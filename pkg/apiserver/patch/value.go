@@ -6,14 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
 )
 
-// maxDepth is how deeply a document or patch may nest objects and arrays, the same limit
-// Kubernetes puts on JSON it decodes. Every recursive function in this package walks a
+// maxDepth is how deeply a document or patch may nest objects and arrays, the limit
+// encoding/json and Kubernetes' JSON decoding also use. Every recursive function in this package walks a
 // value that was checked against it, so hostile input cannot exhaust the stack.
 const maxDepth = 10000
 
@@ -79,25 +80,36 @@ func checkDepth(data []byte) error {
 	return nil
 }
 
-// encode writes v as compact JSON.
-func encode(v any) ([]byte, error) {
-	return json.Marshal(v)
+// children yields the members of an object or the items of an array.
+func children(v any) iter.Seq[any] {
+	return func(yield func(any) bool) {
+		switch v := v.(type) {
+		case map[string]any:
+			for _, c := range v {
+				if !yield(c) {
+					return
+				}
+			}
+		case []any:
+			for _, c := range v {
+				if !yield(c) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // depth returns how many objects and arrays nest in v: 0 for a scalar, 1 for {} or [].
 func depth(v any) int {
-	d := 0
-	switch v := v.(type) {
-	case map[string]any:
-		for _, c := range v {
-			d = max(d, depth(c))
-		}
-	case []any:
-		for _, c := range v {
-			d = max(d, depth(c))
-		}
+	switch v.(type) {
+	case map[string]any, []any:
 	default:
 		return 0
+	}
+	d := 0
+	for c := range children(v) {
+		d = max(d, depth(c))
 	}
 	return d + 1
 }
@@ -106,21 +118,11 @@ func depth(v any) int {
 // the count passes limit.
 func size(v any, limit int) int {
 	n := 1
-	switch v := v.(type) {
-	case map[string]any:
-		for _, c := range v {
-			if n > limit {
-				break
-			}
-			n += size(c, limit-n)
+	for c := range children(v) {
+		if n > limit {
+			break
 		}
-	case []any:
-		for _, c := range v {
-			if n > limit {
-				break
-			}
-			n += size(c, limit-n)
-		}
+		n += size(c, limit-n)
 	}
 	return n
 }

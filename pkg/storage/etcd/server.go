@@ -100,25 +100,34 @@ func (e *Embedded) Close() {
 	e.etcd.Close()
 }
 
-// quietLogger logs etcd's warnings and errors only, without the error etcd logs on
-// every normal shutdown.
+// quietLogger logs etcd's errors only, without the ones a single embedded member
+// logs in normal operation.
 func quietLogger() *zap.Logger {
 	enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
-	core := zapcore.NewCore(enc, zapcore.Lock(os.Stderr), zapcore.WarnLevel)
-	return zap.New(&dropShutdownNoise{core})
+	core := zapcore.NewCore(enc, zapcore.Lock(os.Stderr), zapcore.ErrorLevel)
+	return zap.New(&dropBenign{core})
 }
 
-type dropShutdownNoise struct{ zapcore.Core }
+// benignErrors are messages etcd logs at error level although nothing is wrong:
+// on every clean shutdown, and on the first start of a new member.
+var benignErrors = []string{
+	"serving from embedded etcd failed",
+	"failed to update storage version",
+}
 
-func (d *dropShutdownNoise) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if strings.Contains(e.Message, "serving from embedded etcd failed") {
-		return ce
+type dropBenign struct{ zapcore.Core }
+
+func (d *dropBenign) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	for _, msg := range benignErrors {
+		if strings.Contains(e.Message, msg) {
+			return ce
+		}
 	}
 	return d.Core.Check(e, ce)
 }
 
-func (d *dropShutdownNoise) With(f []zapcore.Field) zapcore.Core {
-	return &dropShutdownNoise{d.Core.With(f)}
+func (d *dropBenign) With(f []zapcore.Field) zapcore.Core {
+	return &dropBenign{d.Core.With(f)}
 }
 
 // NewClient connects to an external etcd cluster.
