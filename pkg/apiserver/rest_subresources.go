@@ -161,4 +161,3 @@ func setPodCondition(p *api.Pod, cond api.PodCondition) {
 	}
 	p.Status.Conditions = append(p.Status.Conditions, cond)
 }
-
