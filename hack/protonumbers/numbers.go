@@ -74,13 +74,16 @@ func collect() (map[string][]field, error) {
 				continue // TypeMeta and a few in-memory fields are not on the wire
 			}
 			parts := strings.Split(tag, ",")
-			num, err := strconv.Atoi(parts[1])
-			if err != nil || len(parts) < 3 {
+			if len(parts) < 3 {
 				return fmt.Errorf("%s.%s: bad protobuf tag %q", t.Name(), sf.Name, tag)
 			}
-			wire, ok := wireTypes[parts[0]]
-			if !ok {
-				return fmt.Errorf("%s.%s: unknown protobuf encoding %q", t.Name(), sf.Name, parts[0])
+			num, err := strconv.Atoi(parts[1])
+			if err != nil {
+				return fmt.Errorf("%s.%s: bad protobuf tag %q", t.Name(), sf.Name, tag)
+			}
+			wire := wireOf(sf.Type)
+			if wire == "" {
+				return fmt.Errorf("%s.%s: no protobuf wire type for Go type %s", t.Name(), sf.Name, sf.Type)
 			}
 			fields[t.Name()] = append(fields[t.Name()], field{num: num, name: sf.Name, wire: wire})
 			if err := visit(sf.Type); err != nil {
@@ -97,13 +100,33 @@ func collect() (map[string][]field, error) {
 	return fields, nil
 }
 
-// wireTypes maps the encodings in protobuf struct tags to protowire constants.
-// zigzag (sint32/sint64) is not used by the Kubernetes API and is left out on purpose.
-var wireTypes = map[string]string{
-	"bytes":   "protowire.BytesType",
-	"varint":  "protowire.VarintType",
-	"fixed32": "protowire.Fixed32Type",
-	"fixed64": "protowire.Fixed64Type",
+// wireOf is the wire type gogo-protobuf writes one value of Go type t in. It is
+// worked out from the Go type because the encoding named in the struct tags is not
+// always what generated.pb.go does: GRPCAction.Port says "bytes" and is a varint,
+// DeleteOptions.PropagationPolicy says "varint" and is a string.
+func wireOf(t reflect.Type) string {
+	if special[t] {
+		return "protowire.BytesType"
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return wireOf(t.Elem())
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "protowire.BytesType"
+		}
+		return wireOf(t.Elem())
+	case reflect.Struct, reflect.Map, reflect.String:
+		return "protowire.BytesType"
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "protowire.VarintType"
+	case reflect.Float64:
+		return "protowire.Fixed64Type"
+	case reflect.Float32:
+		return "protowire.Fixed32Type"
+	}
+	return ""
 }
 
 // numbersFile renders the table as gofmt'ed Go source.

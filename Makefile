@@ -1,0 +1,70 @@
+# Skiff's build. `make run` starts a cluster on this machine; `make test` runs
+# every test (CI runs it through .ci/run).
+
+GO        ?= go
+BIN       := $(CURDIR)/bin
+DATA_DIR  ?= $(CURDIR)/_data
+E2E_BIN   := $(CURDIR)/e2e/bin
+COMMANDS  := apiserver
+KUBECTL_137_VERSION := v1.37.2
+KUBECTL_137_LDFLAGS := \
+	-X k8s.io/client-go/pkg/version.gitVersion=$(KUBECTL_137_VERSION) \
+	-X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=37 \
+	-X k8s.io/component-base/version.gitVersion=$(KUBECTL_137_VERSION) \
+	-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37
+
+.PHONY: all build test unit run e2e e2e-tools bench lint fuzz clean
+
+all: build
+
+## build: compile every command into bin/
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/ $(addprefix ./cmd/,$(COMMANDS))
+
+## run: start a Skiff control plane on this machine (data in _data/, Ctrl-C stops it)
+run: build
+	DATA_DIR=$(DATA_DIR) BIN=$(BIN) ./hack/run.sh
+
+## test: everything a contributor keeps green: lint, unit and integration tests, e2e
+test: lint unit e2e
+
+## unit: unit and integration tests (real embedded etcd), with the race detector
+unit:
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+## e2e: compatibility tests with kubectl 1.20, 1.32 and 1.37 and client-go, against the built binaries
+e2e: build e2e-tools
+	cd e2e && SKIFF_BIN=$(BIN) KUBECTL_BIN=$(E2E_BIN) $(GO) test -count=1 -timeout 20m ./...
+
+e2e-tools: $(E2E_BIN)/kubectl-1.37 $(E2E_BIN)/kubectl-1.20
+
+$(E2E_BIN)/kubectl-1.37: e2e/go.mod e2e/go.sum
+	@mkdir -p $(E2E_BIN)
+	cd e2e && $(GO) build -ldflags "$(KUBECTL_137_LDFLAGS)" -o $@ ./cmd/kubectl
+
+# kubectl 1.20 comes from Debian's kubernetes-client package, unpacked here
+# rather than installed (it conflicts with the preinstalled kubectl).
+$(E2E_BIN)/kubectl-1.20:
+	@mkdir -p $(E2E_BIN)/deb
+	cd $(E2E_BIN)/deb && apt-get download kubernetes-client && dpkg-deb -x kubernetes-client_*.deb x
+	cp $(E2E_BIN)/deb/x/usr/bin/kubectl $@
+	rm -rf $(E2E_BIN)/deb
+
+## bench: API benchmarks against a fresh Skiff apiserver (and any KUBECONFIGS=a,b given)
+bench: build
+	$(BIN)/apibench --start-skiff $(BIN)/apiserver $(if $(KUBECONFIGS),--kubeconfigs $(KUBECONFIGS))
+
+## lint: gofmt and go vet over both modules
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	cd e2e && $(GO) vet ./...
+
+## fuzz: run each fuzz target for FUZZTIME (default 1m)
+FUZZTIME ?= 1m
+fuzz:
+	./hack/fuzz.sh $(FUZZTIME)
+
+clean:
+	rm -rf $(BIN) $(E2E_BIN)
