@@ -14,6 +14,7 @@ import (
 	"skiff/pkg/apiserver"
 	"skiff/pkg/apiserver/apiservertest"
 	"skiff/pkg/client"
+	"skiff/pkg/pki"
 	"skiff/pkg/storage/etcd"
 )
 
@@ -36,6 +37,7 @@ func TestErrorCodes(t *testing.T) {
 	anonymous, _ := client.New(&client.Config{Server: cfg.Server, CAData: cfg.CAData})
 	viewer, _ := client.New(&client.Config{Server: cfg.Server, CAData: cfg.CAData, Token: "viewer-token"})
 	badToken, _ := client.New(&client.Config{Server: cfg.Server, CAData: cfg.CAData, Token: "nope"})
+	foreignCert := foreignClient(t, cfg)
 
 	pods := "/api/v1/namespaces/default/pods"
 	huge := fmt.Sprintf(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"big"},"data":{"x":"%s"}}`, strings.Repeat("a", apiserver.MaxBodyBytes))
@@ -53,6 +55,8 @@ func TestErrorCodes(t *testing.T) {
 			401, api.ReasonUnauthorized, "no credentials"},
 		{"unknown token", badToken, client.Request{Method: "GET", Path: pods},
 			401, api.ReasonUnauthorized, "Unauthorized"},
+		{"certificate from another CA", foreignCert, client.Request{Method: "GET", Path: pods},
+			401, api.ReasonUnauthorized, "invalid credentials"},
 		{"not allowed", viewer, client.Request{Method: "GET", Path: pods},
 			403, api.ReasonForbidden, `User "viewer" cannot list resource "pods" in API group "" in the namespace "default"`},
 		{"missing object", c, client.Request{Method: "GET", Path: pods + "/nosuch"},
@@ -119,4 +123,25 @@ func TestInternalErrorHidesDetails(t *testing.T) {
 			t.Errorf("500 message leaks %q: %q", leak, got.status.Message)
 		}
 	}
+}
+
+// foreignClient has a client certificate for "admin" in system:masters, signed
+// by a CA the server does not trust.
+func foreignClient(t *testing.T, cfg *client.Config) *client.Client {
+	t.Helper()
+	ca, err := pki.NewCA("elsewhere")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := pki.NewKey()
+	cert, err := ca.IssueClient("admin", []string{"system:masters"}, key.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, _ := pki.EncodeKey(key)
+	c, err := client.New(&client.Config{Server: cfg.Server, CAData: cfg.CAData, CertData: pki.EncodeCert(cert), KeyData: keyPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

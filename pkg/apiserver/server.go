@@ -177,12 +177,10 @@ func (s *Server) buildAuth() error {
 }
 
 func (s *Server) tlsConfig() *tls.Config {
-	roots := x509.NewCertPool()
-	roots.AddCert(s.pki.ca.Cert)
 	return &tls.Config{
 		Certificates: []tls.Certificate{s.pki.serving},
-		ClientAuth:   tls.VerifyClientCertIfGiven,
-		ClientCAs:    roots,
+		// Certificates are verified by the x509 authenticator, per request.
+		ClientAuth: tls.RequestClientCert,
 		MinVersion:   tls.VersionTLS12,
 		NextProtos:   []string{"h2", "http/1.1"},
 	}
