@@ -181,8 +181,8 @@ func (s *Server) tlsConfig() *tls.Config {
 		Certificates: []tls.Certificate{s.pki.serving},
 		// Certificates are verified by the x509 authenticator, per request.
 		ClientAuth: tls.RequestClientCert,
-		MinVersion:   tls.VersionTLS12,
-		NextProtos:   []string{"h2", "http/1.1"},
+		MinVersion: tls.VersionTLS12,
+		NextProtos: []string{"h2", "http/1.1"},
 	}
 }
 
