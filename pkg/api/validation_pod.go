@@ -505,8 +505,8 @@ func ValidatePodUpdate(p, old *Pod) FieldErrors {
 	if old.Spec.NodeName == "" {
 		mutated.NodeName = p.Spec.NodeName
 	}
-	if len(p.Spec.Tolerations) >= len(old.Spec.Tolerations) &&
-		reflect.DeepEqual(p.Spec.Tolerations[:len(old.Spec.Tolerations)], old.Spec.Tolerations) {
+	if n := len(old.Spec.Tolerations); len(p.Spec.Tolerations) >= n &&
+		(n == 0 || reflect.DeepEqual(p.Spec.Tolerations[:n], old.Spec.Tolerations)) {
 		mutated.Tolerations = p.Spec.Tolerations
 	}
 	if g := old.Spec.TerminationGracePeriodSeconds; g != nil && *g < 0 {
