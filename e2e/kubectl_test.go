@@ -141,6 +141,36 @@ func TestKubectlCompatibility(t *testing.T) {
 	}
 }
 
+// TestKubectlImperative: kubectl's imperative commands send protobuf bodies
+// through client-go's typed clients; they work too.
+func TestKubectlImperative(t *testing.T) {
+	srv := framework.StartAPIServer(t)
+	for _, k := range framework.KubectlVersions(t) {
+		k.Kubeconfig = srv.Kubeconfig
+		t.Run("kubectl-"+k.Version, func(t *testing.T) {
+			t.Parallel()
+			ns := "imperative-" + strings.ReplaceAll(k.Version, ".", "-")
+			wantLines(t, k.Must(t, "create", "namespace", ns), `^namespace/`+ns+` created$`)
+			wantLines(t, k.Must(t, "-n", ns, "create", "configmap", "cfg", "--from-literal=color=blue"), `^configmap/cfg created$`)
+			wantLines(t, k.Must(t, "-n", ns, "create", "secret", "generic", "pw", "--from-literal=p=s3cret"), `^secret/pw created$`)
+			wantLines(t, k.Must(t, "-n", ns, "create", "deployment", "web", "--image=busybox:1.36"), `^deployment.apps/web created$`)
+			wantLines(t, k.Must(t, "-n", ns, "scale", "deployment", "web", "--replicas=4"), `^deployment.apps/web scaled$`)
+			wantLines(t, k.Must(t, "-n", ns, "run", "once", "--image=busybox:1.36", "--restart=Never", "--", "true"), `^pod/once created$`)
+			wantLines(t, k.Must(t, "-n", ns, "expose", "deployment", "web", "--port=80", "--target-port=8080"), `^service/web exposed$`)
+			if got := k.Must(t, "-n", ns, "get", "secret", "pw", "-o", "jsonpath={.data.p}"); got != "czNjcmV0" {
+				t.Errorf("secret data %q, want base64 of s3cret", got)
+			}
+			if got := k.Must(t, "-n", ns, "get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"); got != "4" {
+				t.Errorf("replicas after scale: %q", got)
+			}
+			if got := k.Must(t, "-n", ns, "get", "pod", "once", "-o", "jsonpath={.spec.restartPolicy} {.spec.containers[0].args}"); got != `Never ["true"]` {
+				t.Errorf("pod from kubectl run: %q", got)
+			}
+			wantLines(t, k.Must(t, "-n", ns, "get", "svc"), `^web\s+ClusterIP\s+\S+\s+<none>\s+80/TCP\s+\S+$`)
+		})
+	}
+}
+
 // wantLines checks that each pattern matches some line of out.
 func wantLines(t *testing.T, out string, patterns ...string) {
 	t.Helper()

@@ -13,11 +13,13 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"skiff/pkg/api"
+	"skiff/pkg/apiserver/protobuf"
 	"skiff/pkg/apiserver/registry"
 )
 
-// readBody reads a request body of at most MaxBodyBytes and returns it as JSON.
-// allowed lists the content types the verb accepts; YAML is converted to JSON.
+// readBody reads a request body of at most MaxBodyBytes and returns it with its
+// media type. allowed lists the content types the verb accepts; YAML is
+// converted to JSON (and reported as JSON).
 func readBody(r *http.Request, allowed ...string) ([]byte, string, error) {
 	ct := r.Header.Get("Content-Type")
 	mt := "application/json"
@@ -49,6 +51,7 @@ func readBody(r *http.Request, allowed ...string) ([]byte, string, error) {
 		if data, err = yaml.YAMLToJSON(data); err != nil {
 			return nil, "", api.NewBadRequest("the YAML body could not be parsed: " + err.Error())
 		}
+		mt = "application/json"
 	}
 	return data, mt, nil
 }
@@ -76,16 +79,34 @@ func parseFieldValidation(r *http.Request) (fieldValidation, error) {
 	}
 }
 
-// decodeObject decodes JSON into a new object of res's kind. It checks that kind
-// and apiVersion, if given, match the endpoint, and applies the field validation
-// mode: Strict rejects unknown and duplicate fields, Warn returns them as warnings.
-func decodeObject(res *registry.Resource, data []byte, mode fieldValidation) (api.Object, []string, error) {
-	return decodeInto(res.NewObject(), res.Kind, res.GroupVersion(), data, mode)
+// objectTypes are the body types of create and update: JSON, YAML and the
+// Kubernetes protobuf that client-go's typed clients (and kubectl's imperative
+// commands) send.
+var objectTypes = []string{"application/json", "application/yaml", protobuf.ContentType}
+
+// decodeObject decodes a body (JSON, or protobuf when mediaType says so) into a
+// new object of res's kind. It checks that kind and apiVersion, if given, match
+// the endpoint, and applies the field validation mode to JSON: Strict rejects
+// unknown and duplicate fields, Warn returns them as warnings.
+func decodeObject(res *registry.Resource, data []byte, mediaType string, mode fieldValidation) (api.Object, []string, error) {
+	return decodeInto(res.NewObject(), res.Kind, res.GroupVersion(), data, mediaType, mode)
 }
 
 // decodeInto is decodeObject for any target, such as a Scale or a Binding.
-func decodeInto(obj api.Object, kind, groupVersion string, data []byte, mode fieldValidation) (api.Object, []string, error) {
+func decodeInto(obj api.Object, kind, groupVersion string, data []byte, mediaType string, mode fieldValidation) (api.Object, []string, error) {
 	cannot := fmt.Sprintf("%s in version %q cannot be handled as a %s: ", kind, versionOf(groupVersion), kind)
+	if mediaType == protobuf.ContentType {
+		apiVersion, gotKind, err := protobuf.Decode(data, obj)
+		if err != nil {
+			return nil, nil, api.NewBadRequest(cannot + err.Error())
+		}
+		if err := checkTypeMeta(api.TypeMeta{Kind: gotKind, APIVersion: apiVersion}, kind, groupVersion); err != nil {
+			return nil, nil, err
+		}
+		tm := obj.GetTypeMeta()
+		tm.Kind, tm.APIVersion = kind, groupVersion
+		return obj, nil, nil
+	}
 	var tm api.TypeMeta
 	if err := json.Unmarshal(data, &tm); err != nil {
 		var syn *json.SyntaxError
@@ -97,11 +118,8 @@ func decodeInto(obj api.Object, kind, groupVersion string, data []byte, mode fie
 		}
 		return nil, nil, api.NewBadRequest(cannot + err.Error())
 	}
-	if tm.APIVersion != "" && tm.APIVersion != groupVersion {
-		return nil, nil, api.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", tm.APIVersion, groupVersion))
-	}
-	if tm.Kind != "" && tm.Kind != kind {
-		return nil, nil, api.NewBadRequest(fmt.Sprintf("the kind in the data (%s) does not match the expected kind (%s)", tm.Kind, kind))
+	if err := checkTypeMeta(tm, kind, groupVersion); err != nil {
+		return nil, nil, err
 	}
 	if err := json.Unmarshal(data, obj); err != nil {
 		return nil, nil, api.NewBadRequest(cannot + err.Error())
@@ -120,6 +138,18 @@ func decodeInto(obj api.Object, kind, groupVersion string, data []byte, mode fie
 	tmOut := obj.GetTypeMeta()
 	tmOut.Kind, tmOut.APIVersion = kind, groupVersion
 	return obj, warnings, nil
+}
+
+// checkTypeMeta checks that a body's kind and apiVersion, if set, are the
+// endpoint's.
+func checkTypeMeta(tm api.TypeMeta, kind, groupVersion string) error {
+	if tm.APIVersion != "" && tm.APIVersion != groupVersion {
+		return api.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", tm.APIVersion, groupVersion))
+	}
+	if tm.Kind != "" && tm.Kind != kind {
+		return api.NewBadRequest(fmt.Sprintf("the kind in the data (%s) does not match the expected kind (%s)", tm.Kind, kind))
+	}
+	return nil
 }
 
 func versionOf(groupVersion string) string {

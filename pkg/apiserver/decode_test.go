@@ -85,7 +85,7 @@ func FuzzDecodeObject(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, res := range []*registry.Resource{pods, deploys} {
 			for _, mode := range []fieldValidation{validationIgnore, validationWarn, validationStrict} {
-				obj, _, err := decodeObject(res, data, mode)
+				obj, _, err := decodeObject(res, data, "application/json", mode)
 				if err != nil {
 					if api.CodeOf(err) != 400 {
 						t.Fatalf("decode error is not a 400 Status: %v", err)
@@ -99,7 +99,7 @@ func FuzzDecodeObject(f *testing.F) {
 				if err != nil {
 					t.Fatalf("accepted object does not encode: %v", err)
 				}
-				if _, _, err := decodeObject(res, again, validationStrict); err != nil {
+				if _, _, err := decodeObject(res, again, "application/json", validationStrict); err != nil {
 					t.Fatalf("re-encoded object rejected: %v\n%s", err, again)
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"skiff/pkg/api"
+	"skiff/pkg/apiserver/protobuf"
 	"skiff/pkg/storage"
 )
 
@@ -28,7 +30,13 @@ func deleteOptions(r *http.Request) (*api.DeleteOptions, error) {
 	if len(data) > MaxBodyBytes {
 		return nil, api.NewRequestEntityTooLarge(fmt.Sprintf("the request body is larger than %d bytes", MaxBodyBytes))
 	}
-	if len(bytes.TrimSpace(data)) > 0 {
+	switch mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); {
+	case len(bytes.TrimSpace(data)) == 0:
+	case mt == protobuf.ContentType:
+		if _, _, err := protobuf.Decode(data, opts); err != nil {
+			return nil, api.NewBadRequest("the body is not valid DeleteOptions: " + err.Error())
+		}
+	default:
 		if err := yaml.Unmarshal(data, opts); err != nil {
 			return nil, api.NewBadRequest("the body is not valid DeleteOptions: " + err.Error())
 		}

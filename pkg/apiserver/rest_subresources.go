@@ -45,7 +45,7 @@ func (c *call) serveScale(w http.ResponseWriter, r *http.Request) {
 	if c.info.Verb == "patch" {
 		data, pt, err = readPatch(r)
 	} else {
-		data, pt, err = readBody(r, "application/json", "application/yaml")
+		data, pt, err = readBody(r, objectTypes...)
 	}
 	if err != nil {
 		c.s.writeError(w, r, err, c.res)
@@ -53,14 +53,15 @@ func (c *call) serveScale(w http.ResponseWriter, r *http.Request) {
 	}
 	var warnings []string
 	out, err := c.guaranteedUpdate(ctx, dry, func(cur api.Object) (api.Object, error) {
-		body := data
+		body, mt := data, pt
 		current, _ := registry.ScaleOf(cur)
 		if c.info.Verb == "patch" {
 			if body, err = applyPatch(pt, current, data, patch.SchemaFor(reflect.TypeOf(current))); err != nil {
 				return nil, err
 			}
+			mt = "application/json"
 		}
-		decoded, warns, err := decodeInto(&api.Scale{}, "Scale", "autoscaling/v1", body, mode)
+		decoded, warns, err := decodeInto(&api.Scale{}, "Scale", "autoscaling/v1", body, mt, mode)
 		if err != nil {
 			return nil, err
 		}
@@ -92,12 +93,12 @@ func (c *call) serveScale(w http.ResponseWriter, r *http.Request) {
 // spec.nodeName once and marks the pod PodScheduled.
 func (c *call) bind(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	data, _, err := readBody(r, "application/json", "application/yaml")
+	data, mt, err := readBody(r, objectTypes...)
 	if err != nil {
 		c.s.writeError(w, r, err, c.res)
 		return
 	}
-	decoded, _, err := decodeInto(&api.Binding{}, "Binding", "v1", data, validationIgnore)
+	decoded, _, err := decodeInto(&api.Binding{}, "Binding", "v1", data, mt, validationIgnore)
 	if err != nil {
 		c.s.writeError(w, r, err, c.res)
 		return

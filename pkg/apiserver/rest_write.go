@@ -80,12 +80,12 @@ func (c *call) create(w http.ResponseWriter, r *http.Request) {
 		c.s.writeError(w, r, err, c.res)
 		return
 	}
-	data, _, err := readBody(r, "application/json", "application/yaml")
+	data, mt, err := readBody(r, objectTypes...)
 	if err != nil {
 		c.s.writeError(w, r, err, c.res)
 		return
 	}
-	obj, warnings, err := decodeObject(c.res, data, mode)
+	obj, warnings, err := decodeObject(c.res, data, mt, mode)
 	if err != nil {
 		c.s.writeError(w, r, err, c.res)
 		return
@@ -166,12 +166,12 @@ func (c *call) update(w http.ResponseWriter, r *http.Request, sub string) {
 		c.s.writeError(w, r, err, c.res)
 		return
 	}
-	data, _, err := readBody(r, "application/json", "application/yaml")
+	data, mt, err := readBody(r, objectTypes...)
 	if err != nil {
 		c.s.writeError(w, r, err, c.res)
 		return
 	}
-	obj, warnings, err := decodeObject(c.res, data, mode)
+	obj, warnings, err := decodeObject(c.res, data, mt, mode)
 	if err != nil {
 		c.s.writeError(w, r, err, c.res)
 		return
@@ -308,7 +308,7 @@ func (c *call) patch(w http.ResponseWriter, r *http.Request, sub string) {
 		if err != nil {
 			return nil, err
 		}
-		obj, warns, err := decodeObject(c.res, patched, mode)
+		obj, warns, err := decodeObject(c.res, patched, "application/json", mode)
 		if err != nil {
 			return nil, err
 		}
