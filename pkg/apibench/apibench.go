@@ -7,7 +7,9 @@ package apibench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"sort"
@@ -187,15 +189,29 @@ func getPods(ctx context.Context, c *client.Client, ns string, pods, n, workers 
 	return lat, firstErr
 }
 
+// listPods times LISTs of the namespace until the whole response is read; it
+// decodes the body afterwards, untimed, only to check the count.
 func listPods(ctx context.Context, c *client.Client, ns string, want, n int) ([]time.Duration, error) {
 	var lat []time.Duration
 	for range n {
 		t := time.Now()
-		list, err := client.Pods(c, ns).List(ctx, client.ListOptions{})
+		resp, err := c.Send(ctx, client.Request{Method: http.MethodGet, Path: client.PodsGVR.Path(ns, "", "")})
+		if err != nil {
+			return nil, err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
 		if err != nil {
 			return nil, err
 		}
 		lat = append(lat, time.Since(t))
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("list answered %d: %.200s", resp.StatusCode, body)
+		}
+		var list api.List[api.PartialObjectMetadata]
+		if err := json.Unmarshal(body, &list); err != nil {
+			return nil, err
+		}
 		if len(list.Items) != want {
 			return nil, fmt.Errorf("listed %d pods, want %d", len(list.Items), want)
 		}

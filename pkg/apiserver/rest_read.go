@@ -1,6 +1,8 @@
 package apiserver
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -33,6 +35,10 @@ func (c *call) get(w http.ResponseWriter, r *http.Request) {
 // selection is what a list or watch selects, parsed from its query.
 type selection struct {
 	pred storage.Predicate
+	// labels and fieldsEmpty let a list skip decoding: with no field selector,
+	// only the labels of each stored object need reading.
+	labels      labels.Selector
+	fieldsEmpty bool
 	// prefix narrows the storage range: a namespace, or one object's key when the
 	// field selector names it (the predicate still drops keys that merely share
 	// that prefix).
@@ -56,7 +62,7 @@ func (c *call) parseSelection(r *http.Request) (*selection, error) {
 			return nil, api.NewBadRequest(fmt.Sprintf("field label not supported: %s", req.Field))
 		}
 	}
-	sel := &selection{}
+	sel := &selection{labels: ls, fieldsEmpty: fs.Empty()}
 	if c.res.Namespaced && c.info.Namespace != "" {
 		sel.prefix = c.info.Namespace + "/"
 	}
@@ -130,13 +136,13 @@ func (c *call) list(w http.ResponseWriter, r *http.Request) {
 		c.s.writeError(w, r, api.NewBadRequest("specifying resource version is not allowed when using continue"), c.res)
 		return
 	}
+	if raw, ok := c.store.(storage.RawLister); ok && f == formatJSON && sel.fieldsEmpty {
+		c.listRaw(w, r, raw, sel, opts)
+		return
+	}
 	res, err := c.store.List(r.Context(), sel.prefix, opts)
 	if err != nil {
-		if opts.Continue != "" && api.IsGone(c.s.toStatus(err, c.res, "")) {
-			err = api.NewGone("The provided continue parameter is too old to display a consistent list result. " +
-				"You can start a new list without the continue parameter.")
-		}
-		c.s.writeError(w, r, err, c.res)
+		c.s.writeError(w, r, c.listError(err, opts), c.res)
 		return
 	}
 	rv := strconv.FormatUint(res.ResourceVersion, 10)
@@ -153,6 +159,58 @@ func (c *call) list(w http.ResponseWriter, r *http.Request) {
 		ListMeta: api.ListMeta{ResourceVersion: rv, Continue: res.Continue, RemainingItemCount: res.RemainingItemCount},
 		Items:    items,
 	})
+}
+
+// listRaw serves a plain JSON list from the stored JSON of each object, without
+// decoding and re-encoding them: most lists (kubectl -o json, informers) take
+// this path, and it is several times faster.
+func (c *call) listRaw(w http.ResponseWriter, r *http.Request, raw storage.RawLister, sel *selection, opts storage.ListOptions) {
+	var match func([]byte) bool
+	if !sel.labels.Empty() {
+		match = func(data []byte) bool {
+			var obj struct {
+				Metadata struct {
+					Labels map[string]string `json:"labels"`
+				} `json:"metadata"`
+			}
+			return json.Unmarshal(data, &obj) == nil && sel.labels.Matches(labels.Set(obj.Metadata.Labels))
+		}
+	}
+	res, err := raw.ListRaw(r.Context(), sel.prefix, opts, match)
+	if err != nil {
+		c.s.writeError(w, r, c.listError(err, opts), c.res)
+		return
+	}
+	meta, _ := json.Marshal(api.ListMeta{ResourceVersion: strconv.FormatUint(res.ResourceVersion, 10),
+		Continue: res.Continue, RemainingItemCount: res.RemainingItemCount})
+	size := 128 + len(meta)
+	for _, item := range res.Items {
+		size += len(item) + 1
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	fmt.Fprintf(buf, `{"kind":%q,"apiVersion":%q,"metadata":`, c.res.Kind+"List", c.res.GroupVersion())
+	buf.Write(meta)
+	buf.WriteString(`,"items":[`)
+	for i, item := range res.Items {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(item)
+	}
+	buf.WriteString("]}\n")
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache, private")
+	w.WriteHeader(http.StatusOK)
+	w.Write(buf.Bytes())
+}
+
+// listError explains an expired continue token as Kubernetes does.
+func (c *call) listError(err error, opts storage.ListOptions) error {
+	if opts.Continue != "" && api.IsGone(c.s.toStatus(err, c.res, "")) {
+		return api.NewGone("The provided continue parameter is too old to display a consistent list result. " +
+			"You can start a new list without the continue parameter.")
+	}
+	return err
 }
 
 // table renders objects as a meta.k8s.io/v1 Table. includeObject=None drops the

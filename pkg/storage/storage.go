@@ -131,3 +131,19 @@ func CheckPreconditions(pre *Preconditions, cur api.Object) error {
 	}
 	return nil
 }
+
+// RawLister is an optional ability of a store, found by type assertion: listing
+// objects as JSON with their resourceVersions set, without decoding them. The
+// apiserver serves plain JSON lists with it. match chooses items by their JSON
+// (nil for all); ListOptions.Predicate is not used.
+type RawLister interface {
+	ListRaw(ctx context.Context, prefix string, opts ListOptions, match func(json []byte) bool) (*RawListResult, error)
+}
+
+// RawListResult is a page of objects as JSON, read at one revision.
+type RawListResult struct {
+	Items              [][]byte
+	ResourceVersion    uint64
+	Continue           string
+	RemainingItemCount *int64
+}

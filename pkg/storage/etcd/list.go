@@ -1,13 +1,16 @@
 package etcd
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"skiff/pkg/api"
@@ -46,34 +49,112 @@ func decodeContinue(token, keyPrefix string) (startKey string, rev int64, err er
 // List implements storage.Interface. With a predicate, it reads etcd in pages until
 // it has Limit matching items or runs out.
 func (s *Store) List(ctx context.Context, prefix string, opts storage.ListOptions) (*storage.ListResult, error) {
+	res := &storage.ListResult{}
+	p, err := s.scan(ctx, prefix, opts, opts.Predicate != nil, func(kv *mvccpb.KeyValue) (bool, error) {
+		obj, err := s.decode(kv.Value, kv.ModRevision)
+		if err != nil || !opts.Predicate.Matches(obj) {
+			return false, err
+		}
+		res.Items = append(res.Items, obj)
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.ResourceVersion, res.Continue, res.RemainingItemCount = uint64(p.rev), p.cont, p.remaining
+	return res, nil
+}
+
+// ListRaw implements storage.RawLister: like List, but each item is the stored
+// JSON with its resourceVersion spliced in, so nothing is decoded or re-encoded.
+// match (nil for all) chooses items by their JSON; opts.Predicate is not used.
+func (s *Store) ListRaw(ctx context.Context, prefix string, opts storage.ListOptions, match func([]byte) bool) (*storage.RawListResult, error) {
+	res := &storage.RawListResult{}
+	p, err := s.scan(ctx, prefix, opts, match != nil, func(kv *mvccpb.KeyValue) (bool, error) {
+		if match != nil && !match(kv.Value) {
+			return false, nil
+		}
+		data, err := s.withResourceVersion(kv.Value, kv.ModRevision)
+		if err != nil {
+			return false, err
+		}
+		res.Items = append(res.Items, data)
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.ResourceVersion, res.Continue, res.RemainingItemCount = uint64(p.rev), p.cont, p.remaining
+	return res, nil
+}
+
+// metadataOpen is how every object this store writes begins its metadata, right
+// after kind and apiVersion (encoding/json writes fields in struct order).
+var metadataOpen = []byte(`"metadata":{`)
+
+// withResourceVersion returns stored JSON with metadata.resourceVersion set. Objects
+// written by this store take a fast path that inserts the field; anything else is
+// decoded and re-encoded.
+func (s *Store) withResourceVersion(data []byte, rev int64) ([]byte, error) {
+	head := data[:min(len(data), 96)]
+	if i := bytes.Index(head, metadataOpen); i >= 0 && i+len(metadataOpen) < len(data) {
+		at := i + len(metadataOpen)
+		out := make([]byte, 0, len(data)+32)
+		out = append(out, data[:at]...)
+		out = append(out, `"resourceVersion":"`...)
+		out = strconv.AppendInt(out, rev, 10)
+		out = append(out, '"')
+		if data[at] != '}' {
+			out = append(out, ',')
+		}
+		return append(out, data[at:]...), nil
+	}
+	obj, err := s.decode(data, rev)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(obj)
+}
+
+// page is where a scan stopped: the revision it read at and, if the limit cut it
+// short, where the next page starts.
+type page struct {
+	rev       int64
+	cont      string
+	remaining *int64
+}
+
+// scan reads the keys under prefix at one revision, in pages of etcd reads, and
+// hands each to take, which reports whether it kept the item. It stops once
+// opts.Limit items are kept. filtered says take may drop items, so the remaining
+// count is unknown and larger reads pay off.
+func (s *Store) scan(ctx context.Context, prefix string, opts storage.ListOptions, filtered bool, take func(*mvccpb.KeyValue) (bool, error)) (page, error) {
 	keyPrefix := s.prefix + prefix
 	rangeEnd := clientv3.GetPrefixRangeEnd(keyPrefix)
 	start := keyPrefix
 	var rev int64
+	var err error
 	switch {
 	case opts.Continue != "":
-		var err error
 		if start, rev, err = decodeContinue(opts.Continue, keyPrefix); err != nil {
-			return nil, err
+			return page{}, err
 		}
 	case opts.ExactRV:
-		var err error
 		if rev, err = parseRV(opts.ResourceVersion); err != nil {
-			return nil, err
+			return page{}, err
 		}
 	default:
 		if _, err := parseRV(opts.ResourceVersion); err != nil {
-			return nil, err
+			return page{}, err
 		}
 	}
 
-	limit := opts.Limit
+	limit, kept := opts.Limit, int64(0)
 	pageSize := limit
-	if opts.Predicate != nil && pageSize > 0 && pageSize < 100 {
+	if filtered && pageSize > 0 && pageSize < 100 {
 		// Filtering may drop most keys: read a little more per round trip.
 		pageSize = 100
 	}
-	res := &storage.ListResult{}
 	for {
 		getOpts := []clientv3.OpOption{clientv3.WithRange(rangeEnd)}
 		if rev > 0 {
@@ -86,46 +167,43 @@ func (s *Store) List(ctx context.Context, prefix string, opts storage.ListOption
 		resp, err := s.client.Get(ctx, start, getOpts...)
 		s.observe("list", t)
 		if err != nil {
-			return nil, translate(err)
+			return page{}, translate(err)
 		}
 		if rev == 0 {
 			rev = resp.Header.Revision
 		}
 		for i, kv := range resp.Kvs {
-			if limit > 0 && int64(len(res.Items)) == limit {
+			if limit > 0 && kept == limit {
 				// Page full, and this key is next.
-				res.Continue = encodeContinue(rev, string(kv.Key), keyPrefix)
-				if opts.Predicate == nil {
+				p := page{rev: rev, cont: encodeContinue(rev, string(kv.Key), keyPrefix)}
+				if !filtered {
 					remaining := resp.Count - int64(i)
-					res.RemainingItemCount = &remaining
+					p.remaining = &remaining
 				}
-				res.ResourceVersion = uint64(rev)
-				return res, nil
+				return p, nil
 			}
-			obj, err := s.decode(kv.Value, kv.ModRevision)
+			ok, err := take(kv)
 			if err != nil {
-				return nil, err
+				return page{}, err
 			}
-			if opts.Predicate.Matches(obj) {
-				res.Items = append(res.Items, obj)
+			if ok {
+				kept++
 			}
 		}
 		if !resp.More || len(resp.Kvs) == 0 {
-			break
+			return page{rev: rev}, nil
 		}
 		start = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
-		if limit > 0 && int64(len(res.Items)) == limit {
+		if limit > 0 && kept == limit {
 			// Full, and etcd says more keys follow.
-			res.Continue = encodeContinue(rev, start, keyPrefix)
-			if opts.Predicate == nil {
+			p := page{rev: rev, cont: encodeContinue(rev, start, keyPrefix)}
+			if !filtered {
 				remaining := resp.Count - int64(len(resp.Kvs))
-				res.RemainingItemCount = &remaining
+				p.remaining = &remaining
 			}
-			break
+			return p, nil
 		}
 	}
-	res.ResourceVersion = uint64(rev)
-	return res, nil
 }
 
 // objectForKey makes an object that names what key holds, for a deletion whose last
