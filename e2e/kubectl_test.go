@@ -189,3 +189,27 @@ func wantLines(t *testing.T, out string, patterns ...string) {
 		}
 	}
 }
+
+// TestKubectlToken: kubectl authenticates with a bearer token from the static
+// token file, and a wrong token gets a clear 401.
+func TestKubectlToken(t *testing.T) {
+	tokens := filepath.Join(t.TempDir(), "tokens.csv")
+	if err := os.WriteFile(tokens, []byte("s3cret-token,alice,1000,\"system:masters,devs\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := framework.StartAPIServer(t, "--token-auth-file", tokens)
+	ca := filepath.Join(srv.DataDir, "ca.crt")
+	for _, k := range framework.KubectlVersions(t) {
+		t.Run("kubectl-"+k.Version, func(t *testing.T) {
+			// An empty kubeconfig: everything comes from flags.
+			k.Kubeconfig = filepath.Join(t.TempDir(), "empty")
+			os.WriteFile(k.Kubeconfig, []byte("apiVersion: v1\nkind: Config\n"), 0o600)
+			out := k.Must(t, "--server", srv.URL, "--certificate-authority", ca, "--token", "s3cret-token", "get", "ns", "default")
+			wantLines(t, out, `^default\s+Active\s+\S+$`)
+			_, errOut, err := k.Run("--server", srv.URL, "--certificate-authority", ca, "--token", "wrong", "get", "ns")
+			if err == nil || !strings.Contains(errOut, "Unauthorized") {
+				t.Errorf("with a wrong token: err %v, stderr %q", err, errOut)
+			}
+		})
+	}
+}

@@ -26,7 +26,9 @@ type APIServer struct {
 	URL        string
 	Kubeconfig string
 	DataDir    string
+	args       []string
 	cmd        *exec.Cmd
+	exited     chan struct{}
 	log        *syncBuffer
 }
 
@@ -46,43 +48,63 @@ func BinDir(t testing.TB) string {
 	return abs
 }
 
-// StartAPIServer starts bin/apiserver with embedded etcd, all on free loopback ports.
+// StartAPIServer starts bin/apiserver with embedded etcd, all on free loopback
+// ports, and stops it when the test ends.
 func StartAPIServer(t testing.TB, extraArgs ...string) *APIServer {
 	t.Helper()
 	ports := FreePorts(t, 3)
 	dataDir := t.TempDir()
 	s := &APIServer{DataDir: dataDir, Kubeconfig: filepath.Join(dataDir, "admin.kubeconfig"),
 		URL: "https://127.0.0.1:" + strconv.Itoa(ports[0]), log: &syncBuffer{}}
-	args := append([]string{
+	s.args = append([]string{
 		"--data-dir", dataDir,
 		"--bind-address", "127.0.0.1",
 		"--secure-port", strconv.Itoa(ports[0]),
 		"--embedded-etcd-client-url", fmt.Sprintf("http://127.0.0.1:%d", ports[1]),
 		"--embedded-etcd-peer-url", fmt.Sprintf("http://127.0.0.1:%d", ports[2]),
 	}, extraArgs...)
-	s.cmd = exec.Command(filepath.Join(BinDir(t), "apiserver"), args...)
+	t.Cleanup(func() {
+		s.Stop(t)
+		if t.Failed() {
+			t.Logf("apiserver log:\n%s", s.log.String())
+		}
+	})
+	s.Start(t)
+	return s
+}
+
+// Start runs the process (again, after Stop) with the same data and ports, and
+// waits until it is ready.
+func (s *APIServer) Start(t testing.TB) {
+	t.Helper()
+	s.cmd = exec.Command(filepath.Join(BinDir(t), "apiserver"), s.args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("start apiserver: %v", err)
 	}
-	exited := make(chan struct{})
-	go func() { s.cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(30 * time.Second):
-			syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-			t.Errorf("apiserver did not stop within 30s of SIGTERM")
-		}
-		if t.Failed() {
-			t.Logf("apiserver log:\n%s", s.log.String())
-		}
-	})
-	s.waitReady(t, exited)
-	return s
+	s.exited = make(chan struct{})
+	go func() { s.cmd.Wait(); close(s.exited) }()
+	s.waitReady(t, s.exited)
+}
+
+// Stop sends SIGTERM to the process group and waits up to 30s for it to exit
+// (then kills it and fails the test). It returns the exit code; stopping a
+// stopped server returns its old code.
+func (s *APIServer) Stop(t testing.TB) int {
+	t.Helper()
+	if s.cmd == nil || s.cmd.Process == nil {
+		return -1
+	}
+	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-s.exited
+		t.Errorf("apiserver did not stop within 30s of SIGTERM")
+	}
+	return s.cmd.ProcessState.ExitCode()
 }
 
 // waitReady polls /readyz, trusting the CA the server wrote.
