@@ -41,7 +41,8 @@ Skiff is running.  Logs: $DATA_DIR/*.log
 
   export KUBECONFIG=$kubeconfig
   kubectl get namespaces
-  kubectl apply -f examples/
+  kubectl create deployment web --image=busybox:1.36 --replicas=3
+  kubectl get deployments,pods -o wide
 
 Press Ctrl-C to stop.
 MSG
