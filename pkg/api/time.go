@@ -28,25 +28,28 @@ func (t Time) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads an RFC 3339 string or null.
-func (t *Time) UnmarshalJSON(b []byte) error {
+func (t *Time) UnmarshalJSON(b []byte) (err error) {
+	t.Time, err = unmarshalTime(b, time.RFC3339)
+	return err
+}
+
+// unmarshalTime reads a JSON string in layout, or null or "" as the zero time.
+func unmarshalTime(b []byte, layout string) (time.Time, error) {
 	if bytes.Equal(b, []byte("null")) {
-		t.Time = time.Time{}
-		return nil
+		return time.Time{}, nil
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("time must be an RFC 3339 string: %w", err)
+		return time.Time{}, fmt.Errorf("time must be an RFC 3339 string: %w", err)
 	}
 	if s == "" {
-		t.Time = time.Time{}
-		return nil
+		return time.Time{}, nil
 	}
-	parsed, err := time.Parse(time.RFC3339, s)
+	parsed, err := time.Parse(layout, s)
 	if err != nil {
-		return fmt.Errorf("time must be an RFC 3339 string: %w", err)
+		return time.Time{}, fmt.Errorf("time must be an RFC 3339 string: %w", err)
 	}
-	t.Time = parsed.Local()
-	return nil
+	return parsed.Local(), nil
 }
 
 // MicroTime is a timestamp with microsecond precision, used by Leases and Events.
@@ -69,23 +72,7 @@ func (t MicroTime) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads an RFC 3339 string (with or without fractions) or null.
-func (t *MicroTime) UnmarshalJSON(b []byte) error {
-	if bytes.Equal(b, []byte("null")) {
-		t.Time = time.Time{}
-		return nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("time must be an RFC 3339 string: %w", err)
-	}
-	if s == "" {
-		t.Time = time.Time{}
-		return nil
-	}
-	parsed, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return fmt.Errorf("time must be an RFC 3339 string: %w", err)
-	}
-	t.Time = parsed.Local()
-	return nil
+func (t *MicroTime) UnmarshalJSON(b []byte) (err error) {
+	t.Time, err = unmarshalTime(b, time.RFC3339Nano)
+	return err
 }

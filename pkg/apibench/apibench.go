@@ -131,35 +131,25 @@ func podBody(ns, name string) *api.Pod {
 
 func createPods(ctx context.Context, c *client.Client, ns string, n, workers int) ([]time.Duration, time.Duration, error) {
 	pods := client.Pods(c, ns)
-	lat := make([]time.Duration, n)
-	var next atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
 	start := time.Now()
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				t := time.Now()
-				if _, err := pods.Create(ctx, podBody(ns, fmt.Sprintf("pod-%05d", i))); err != nil {
-					once.Do(func() { firstErr = err })
-					return
-				}
-				lat[i] = time.Since(t)
-			}
-		}()
-	}
-	wg.Wait()
-	return lat, time.Since(start), firstErr
+	lat, err := timeParallel(n, workers, func(i int) error {
+		_, err := pods.Create(ctx, podBody(ns, fmt.Sprintf("pod-%05d", i)))
+		return err
+	})
+	return lat, time.Since(start), err
 }
 
 func getPods(ctx context.Context, c *client.Client, ns string, pods, n, workers int) ([]time.Duration, error) {
+	return timeParallel(n, workers, func(int) error {
+		var p api.Pod
+		path := client.PodsGVR.Path(ns, fmt.Sprintf("pod-%05d", rand.IntN(pods)), "")
+		return c.Do(ctx, client.Request{Method: http.MethodGet, Path: path, Out: &p})
+	})
+}
+
+// timeParallel runs op(0) … op(n-1) on workers goroutines and returns how long
+// each took; it stops at the first error.
+func timeParallel(n, workers int, op func(i int) error) ([]time.Duration, error) {
 	lat := make([]time.Duration, n)
 	var next atomic.Int64
 	var firstErr error
@@ -174,10 +164,8 @@ func getPods(ctx context.Context, c *client.Client, ns string, pods, n, workers 
 				if i >= n {
 					return
 				}
-				name := fmt.Sprintf("pod-%05d", rand.IntN(pods))
 				t := time.Now()
-				var p api.Pod
-				if err := c.Do(ctx, client.Request{Method: http.MethodGet, Path: client.PodsGVR.Path(ns, name, ""), Out: &p}); err != nil {
+				if err := op(i); err != nil {
 					once.Do(func() { firstErr = err })
 					return
 				}

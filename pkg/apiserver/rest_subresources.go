@@ -30,27 +30,12 @@ func (c *call) serveScale(w http.ResponseWriter, r *http.Request) {
 		c.s.writeError(w, r, methodNotAllowed(r, c.res.Plural+"/scale"), c.res)
 		return
 	}
-	dry, err := dryRun(r)
+	wr, err := readWrite(r, c.info.Verb == "patch")
 	if err != nil {
 		c.s.writeError(w, r, err, c.res)
 		return
 	}
-	mode, err := parseFieldValidation(r)
-	if err != nil {
-		c.s.writeError(w, r, err, c.res)
-		return
-	}
-	var data []byte
-	var pt string
-	if c.info.Verb == "patch" {
-		data, pt, err = readPatch(r)
-	} else {
-		data, pt, err = readBody(r, objectTypes...)
-	}
-	if err != nil {
-		c.s.writeError(w, r, err, c.res)
-		return
-	}
+	dry, mode, data, pt := wr.dryRun, wr.mode, wr.body, wr.mediaType
 	var warnings []string
 	out, err := c.guaranteedUpdate(ctx, dry, func(cur api.Object) (api.Object, error) {
 		body, mt := data, pt

@@ -70,31 +70,21 @@ func validateFinalizersWhileDeleting(m, old *api.ObjectMeta) api.FieldErrors {
 
 func (c *call) create(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	dry, err := dryRun(r)
+	wr, err := readWrite(r, false)
 	if err != nil {
 		c.s.writeError(w, r, err, c.res)
 		return
 	}
-	mode, err := parseFieldValidation(r)
-	if err != nil {
-		c.s.writeError(w, r, err, c.res)
-		return
+	dry := wr.dryRun
+	obj, warnings, err := decodeObject(c.res, wr.body, wr.mediaType, wr.mode)
+	if err == nil {
+		err = c.checkNamespace(obj.GetObjectMeta())
 	}
-	data, mt, err := readBody(r, objectTypes...)
-	if err != nil {
-		c.s.writeError(w, r, err, c.res)
-		return
-	}
-	obj, warnings, err := decodeObject(c.res, data, mt, mode)
 	if err != nil {
 		c.s.writeError(w, r, err, c.res)
 		return
 	}
 	m := obj.GetObjectMeta()
-	if err := c.checkNamespace(m); err != nil {
-		c.s.writeError(w, r, err, c.res)
-		return
-	}
 	if m.ResourceVersion != "" {
 		c.s.writeError(w, r, api.NewBadRequest("resourceVersion should not be set on objects to be created"), c.res)
 		return
@@ -156,31 +146,21 @@ func (c *call) checkName(m *api.ObjectMeta) error {
 
 func (c *call) update(w http.ResponseWriter, r *http.Request, sub string) {
 	ctx := r.Context()
-	dry, err := dryRun(r)
+	wr, err := readWrite(r, false)
 	if err != nil {
 		c.s.writeError(w, r, err, c.res)
 		return
 	}
-	mode, err := parseFieldValidation(r)
-	if err != nil {
-		c.s.writeError(w, r, err, c.res)
-		return
+	dry := wr.dryRun
+	obj, warnings, err := decodeObject(c.res, wr.body, wr.mediaType, wr.mode)
+	if err == nil {
+		err = c.checkNamespace(obj.GetObjectMeta())
 	}
-	data, mt, err := readBody(r, objectTypes...)
-	if err != nil {
-		c.s.writeError(w, r, err, c.res)
-		return
-	}
-	obj, warnings, err := decodeObject(c.res, data, mt, mode)
 	if err != nil {
 		c.s.writeError(w, r, err, c.res)
 		return
 	}
 	m := obj.GetObjectMeta()
-	if err := c.checkNamespace(m); err != nil {
-		c.s.writeError(w, r, err, c.res)
-		return
-	}
 	if err := c.checkName(m); err != nil {
 		c.s.writeError(w, r, err, c.res)
 		return
@@ -286,21 +266,12 @@ func (c *call) patch(w http.ResponseWriter, r *http.Request, sub string) {
 		c.s.writeError(w, r, api.NewUnsupportedMediaType("server-side apply is not supported by Skiff: use client-side `kubectl apply` (without --server-side)"), c.res)
 		return
 	}
-	dry, err := dryRun(r)
+	wr, err := readWrite(r, true)
 	if err != nil {
 		c.s.writeError(w, r, err, c.res)
 		return
 	}
-	mode, err := parseFieldValidation(r)
-	if err != nil {
-		c.s.writeError(w, r, err, c.res)
-		return
-	}
-	data, pt, err := readPatch(r)
-	if err != nil {
-		c.s.writeError(w, r, err, c.res)
-		return
-	}
+	dry, mode, data, pt := wr.dryRun, wr.mode, wr.body, wr.mediaType
 	var warnings []string
 	schema := patch.SchemaFor(reflect.TypeOf(c.res.New()))
 	out, err := c.guaranteedUpdate(ctx, dry, func(cur api.Object) (api.Object, error) {
@@ -322,6 +293,37 @@ func (c *call) patch(w http.ResponseWriter, r *http.Request, sub string) {
 	out = c.deleteIfFinalized(ctx, out, dry)
 	addWarnings(w, warnings)
 	writeObject(w, r, http.StatusOK, out)
+}
+
+// writeRequest is what every write reads from its query and body.
+type writeRequest struct {
+	dryRun    bool
+	mode      fieldValidation
+	body      []byte
+	mediaType string // of the object, or the patch type for patches
+}
+
+// readWrite reads the dryRun and fieldValidation parameters and the body of a
+// write; isPatch says the body is a patch.
+func readWrite(r *http.Request, isPatch bool) (*writeRequest, error) {
+	dry, err := dryRun(r)
+	if err != nil {
+		return nil, err
+	}
+	mode, err := parseFieldValidation(r)
+	if err != nil {
+		return nil, err
+	}
+	wr := &writeRequest{dryRun: dry, mode: mode}
+	if isPatch {
+		wr.body, wr.mediaType, err = readPatch(r)
+	} else {
+		wr.body, wr.mediaType, err = readBody(r, objectTypes...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return wr, nil
 }
 
 // readPatch reads a PATCH body of one of the patch types and checks that it is
