@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -164,15 +165,19 @@ func (s *Server) withRecoveryAndMetrics(next http.Handler) http.Handler {
 				}
 			}
 			info, _ := request.InfoFrom(r.Context())
-			verb, resource := info.Verb, info.Resource
-			if !info.IsResourceRequest {
-				resource = ""
+			verb, resource, sub := info.Verb, info.Resource, info.Subresource
+			if _, known := s.registry.Lookup(info.APIGroup, info.APIVersion, info.Resource); !known || !info.IsResourceRequest {
+				// Label only real resources, so odd paths cannot grow the metrics.
+				verb, resource, sub = strings.ToLower(r.Method), "", ""
+			}
+			if sub != "" && sub != "status" && sub != "scale" && sub != "binding" {
+				sub = "unknown"
 			}
 			code := rec.code
 			if code == 0 {
 				code = http.StatusOK
 			}
-			s.metrics.observeRequest(verb, resource, info.Subresource, strconv.Itoa(code), time.Since(start))
+			s.metrics.observeRequest(verb, resource, sub, strconv.Itoa(code), time.Since(start))
 		}()
 		next.ServeHTTP(rec, r)
 	})
