@@ -38,7 +38,13 @@ type Attributes struct {
 	OldObject api.Object
 	User      *request.User
 	DryRun    bool
+	// Warnings collects messages for the client (sent as HTTP Warning headers),
+	// for plugins that warn rather than reject.
+	Warnings []string
 }
+
+// Warn adds a warning for the client.
+func (a *Attributes) Warn(msg string) { a.Warnings = append(a.Warnings, msg) }
 
 // Plugin is any admission plugin; it says its name.
 type Plugin interface {
