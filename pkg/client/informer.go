@@ -24,11 +24,20 @@ type Handler[T api.Object] struct {
 // IndexFunc returns the index values of an object, e.g. its node name.
 type IndexFunc[T api.Object] func(obj T) []string
 
+// ListWatcher is where an informer gets its objects: a Resource over HTTPS, or
+// (inside the apiserver) its own storage.
+type ListWatcher[T api.Object] interface {
+	List(ctx context.Context, opts ListOptions) (*api.List[T], error)
+	Watch(ctx context.Context, opts ListOptions) (<-chan Event[T], error)
+}
+
+var _ ListWatcher[*api.Pod] = (*Resource[*api.Pod])(nil)
+
 // Informer keeps a local cache of one resource current: it lists, then watches from
 // the list's resourceVersion, resumes a dropped watch where it left off, and lists
 // again when the server says that resourceVersion is too old (410).
 type Informer[T api.Object] struct {
-	res  *Resource[T]
+	lw   ListWatcher[T]
 	opts ListOptions
 	log  *slog.Logger
 
@@ -42,13 +51,18 @@ type Informer[T api.Object] struct {
 	once     sync.Once
 }
 
-// NewInformer returns an informer for the objects res and opts select. Call Run.
-func NewInformer[T api.Object](res *Resource[T], opts ListOptions, log *slog.Logger) *Informer[T] {
+// NewInformer returns an informer for the objects lw and opts select. Call Run.
+// lw is usually a *Resource.
+func NewInformer[T api.Object](lw ListWatcher[T], opts ListOptions, log *slog.Logger) *Informer[T] {
 	if log == nil {
 		log = slog.Default()
 	}
+	name := "objects"
+	if r, ok := lw.(*Resource[T]); ok {
+		name = r.gvr.Resource
+	}
 	return &Informer[T]{
-		res: res, opts: opts, log: log.With("informer", res.gvr.Resource),
+		lw: lw, opts: opts, log: log.With("informer", name),
 		items: map[string]T{}, indexers: map[string]IndexFunc[T]{},
 		indexes: map[string]map[string]map[string]struct{}{}, syncedCh: make(chan struct{}),
 	}
@@ -170,7 +184,7 @@ func (inf *Informer[T]) relist(ctx context.Context) (string, error) {
 	fresh := map[string]T{}
 	var rv string
 	for {
-		list, err := inf.res.List(ctx, opts)
+		list, err := inf.lw.List(ctx, opts)
 		if err != nil {
 			return "", err
 		}
@@ -214,7 +228,7 @@ func (inf *Informer[T]) watch(ctx context.Context, rv string) (string, bool, err
 	opts.AllowWatchBookmarks = true
 	timeout := int64(300 + time.Now().UnixNano()%300)
 	opts.TimeoutSeconds = &timeout
-	events, err := inf.res.Watch(ctx, opts)
+	events, err := inf.lw.Watch(ctx, opts)
 	if err != nil {
 		return rv, api.IsGone(err), err
 	}
@@ -226,10 +240,8 @@ func (inf *Informer[T]) watch(ctx context.Context, rv string) (string, bool, err
 		default:
 			inf.apply(ev.Type, ev.Object)
 		}
-		if ev.Object.GetObjectMeta() != nil {
-			if v := ev.Object.GetObjectMeta().ResourceVersion; v != "" {
-				rv = v
-			}
+		if v := ev.Object.GetObjectMeta().ResourceVersion; v != "" {
+			rv = v
 		}
 	}
 	return rv, false, nil

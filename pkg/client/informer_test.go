@@ -57,7 +57,8 @@ func TestInformer(t *testing.T) {
 	if _, err := cms.Create(ctx, &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: "before", Labels: map[string]string{"team": "a"}}}); err != nil {
 		t.Fatal(err)
 	}
-	inf := client.NewInformer(cms, client.ListOptions{}, nil)
+	// Only this test's configmaps: the namespace also holds kube-root-ca.crt.
+	inf := client.NewInformer(cms, client.ListOptions{LabelSelector: "team"}, nil)
 	inf.AddIndex("team", func(c *api.ConfigMap) []string { return []string{c.Labels["team"]} })
 	rec := &recorder{}
 	inf.AddHandler(rec.handler())
