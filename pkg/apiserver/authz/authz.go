@@ -33,11 +33,14 @@ type Authorizer interface {
 	Authorize(ctx context.Context, a Attributes) (d Decision, reason string, err error)
 }
 
-// Chain asks each authorizer in order; the first Allow or Deny wins.
+// Chain asks each authorizer in order; the first Allow or Deny wins. When all
+// have no opinion, the last explanation given (RBAC's "roles that would allow
+// this") is returned with NoOpinion.
 type Chain []Authorizer
 
 // Authorize implements Authorizer.
 func (c Chain) Authorize(ctx context.Context, a Attributes) (Decision, string, error) {
+	var why string
 	for _, z := range c {
 		d, reason, err := z.Authorize(ctx, a)
 		if err != nil {
@@ -46,8 +49,11 @@ func (c Chain) Authorize(ctx context.Context, a Attributes) (Decision, string, e
 		if d != NoOpinion {
 			return d, reason, nil
 		}
+		if reason != "" {
+			why = reason
+		}
 	}
-	return NoOpinion, "", nil
+	return NoOpinion, why, nil
 }
 
 // Masters allows everything to members of system:masters, as Kubernetes does.
@@ -56,7 +62,7 @@ type Masters struct{}
 // Authorize implements Authorizer.
 func (Masters) Authorize(_ context.Context, a Attributes) (Decision, string, error) {
 	if a.User != nil && a.User.InGroup(request.SystemPrivilegedGrp) {
-		return Allow, "user is in group system:masters", nil
+		return Allow, "system:masters: user is in group system:masters", nil
 	}
 	return NoOpinion, "", nil
 }
