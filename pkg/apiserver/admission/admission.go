@@ -6,6 +6,9 @@ package admission
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 
 	"skiff/pkg/api"
 	"skiff/pkg/apiserver/request"
@@ -73,7 +76,7 @@ type Chain struct {
 func (c *Chain) Admit(ctx context.Context, a *Attributes) error {
 	for _, p := range c.Mutating {
 		if err := p.Admit(ctx, a); err != nil {
-			return err
+			return named(p.Name(), err)
 		}
 	}
 	return nil
@@ -83,8 +86,40 @@ func (c *Chain) Admit(ctx context.Context, a *Attributes) error {
 func (c *Chain) Validate(ctx context.Context, a *Attributes) error {
 	for _, p := range c.Validating {
 		if err := p.Validate(ctx, a); err != nil {
-			return err
+			return named(p.Name(), err)
 		}
 	}
 	return nil
+}
+
+// named makes sure a rejection names the plugin that made it, so a user knows
+// where to look: "pods "web" is forbidden: [ResourceQuota] exceeded quota: ...".
+func named(plugin string, err error) error {
+	var se *api.StatusError
+	if !errors.As(err, &se) {
+		// An internal failure: the server logs it and answers a generic 500.
+		return fmt.Errorf("admission plugin %s: %w", plugin, err)
+	}
+	msg := se.ErrStatus.Message
+	if strings.Contains(msg, plugin) {
+		return se
+	}
+	out := *se
+	if i := strings.Index(msg, " is forbidden: "); i >= 0 {
+		i += len(" is forbidden: ")
+		out.ErrStatus.Message = msg[:i] + "[" + plugin + "] " + msg[i:]
+	} else {
+		out.ErrStatus.Message = "[" + plugin + "] " + msg
+	}
+	return &out
+}
+
+// Forbidden is the usual admission rejection: a 403 about the object in a.
+func Forbidden(a *Attributes, format string, args ...any) *api.StatusError {
+	gr := api.GroupResource{Group: a.Group, Resource: a.Resource}
+	reason := fmt.Sprintf(format, args...)
+	if a.Name == "" {
+		return api.NewForbidden(gr, "", fmt.Sprintf("%s is forbidden: %s", gr, reason))
+	}
+	return api.NewForbidden(gr, a.Name, fmt.Sprintf("%s %q is forbidden: %s", gr, a.Name, reason))
 }
