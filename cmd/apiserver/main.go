@@ -36,6 +36,18 @@ func main() {
 	fs.StringVar(&o.TokenAuthFile, "token-auth-file", "", "static bearer tokens, one per line: token,user,uid,\"group1,group2\"")
 	fs.DurationVar(&o.CompactionInterval, "etcd-compaction-interval", apiserver.DefaultCompactionInterval, "how often etcd history is compacted (0 disables)")
 	fs.DurationVar(&o.ShutdownTimeout, "shutdown-timeout", apiserver.DefaultShutdownTimeout, "how long in-flight requests may take after SIGTERM")
+	fs.StringVar(&o.AuditLogPath, "audit-log-path", "", "write one JSON line per request to this file (empty: no audit log)")
+	fs.Func("enable-admission-plugins", "admission plugins to enable in addition to the defaults (comma-separated); all are on by default: "+strings.Join(apiserver.AdmissionPluginNames, ","), func(s string) error {
+		o.EnableAdmissionPlugins = append(o.EnableAdmissionPlugins, splitList(s)...)
+		return nil
+	})
+	fs.Func("disable-admission-plugins", "admission plugins to turn off (comma-separated)", func(s string) error {
+		o.DisableAdmissionPlugins = append(o.DisableAdmissionPlugins, splitList(s)...)
+		return nil
+	})
+	fs.Int64Var(&o.DefaultNotReadyTolerationSeconds, "default-not-ready-toleration-seconds", apiserver.DefaultTolerationSeconds, "seconds pods tolerate a not-ready node by default (DefaultTolerationSeconds)")
+	fs.Int64Var(&o.DefaultUnreachableTolerationSeconds, "default-unreachable-toleration-seconds", apiserver.DefaultTolerationSeconds, "seconds pods tolerate an unreachable node by default (DefaultTolerationSeconds)")
+	fs.StringVar(&o.ServiceAccountIssuer, "service-account-issuer", apiserver.DefaultServiceAccountIssuer, "issuer (iss) of service-account tokens")
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 	fs.Parse(os.Args[1:])
 

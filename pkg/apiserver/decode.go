@@ -159,9 +159,14 @@ func versionOf(groupVersion string) string {
 	return groupVersion
 }
 
-// addWarnings sends warnings as HTTP Warning headers, which kubectl prints.
+// addWarnings sends warnings as HTTP Warning headers, which kubectl prints, each
+// once (a retried update may have collected one twice).
 func addWarnings(w http.ResponseWriter, warnings []string) {
+	seen := map[string]bool{}
 	for _, msg := range warnings {
-		w.Header().Add("Warning", fmt.Sprintf("299 - %q", msg))
+		if !seen[msg] {
+			seen[msg] = true
+			w.Header().Add("Warning", fmt.Sprintf("299 - %q", msg))
+		}
 	}
 }

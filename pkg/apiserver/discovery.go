@@ -120,6 +120,9 @@ func discoveryEntries(res *registry.Resource) []api.APIResource {
 	if res.Plural == "pods" {
 		sub("binding", "Binding", "", "", "create")
 	}
+	for _, x := range res.Subresources {
+		sub(x.Name, x.Kind, x.Group, x.Version, x.Verbs...)
+	}
 	return out
 }
 

@@ -42,8 +42,10 @@ func (s *Server) buildHandler() http.Handler {
 
 	var h http.Handler = r
 	h = s.withAuthorization(h)
+	h = s.withImpersonation(h)
 	h = s.withAuthentication(h)
 	h = s.withRecoveryAndMetrics(h)
+	h = s.withAudit(h)
 	h = withRequestInfo(h)
 	return h
 }
@@ -81,6 +83,7 @@ func (s *Server) withAuthentication(next http.Handler) http.Handler {
 			}
 			user = &request.User{Name: request.Anonymous, Groups: []string{request.AllUnauthenticated}}
 		}
+		auditFrom(r.Context()).user = user
 		next.ServeHTTP(w, r.WithContext(request.WithUser(r.Context(), user)))
 	})
 }
@@ -98,9 +101,16 @@ func (s *Server) withAuthorization(next http.Handler) http.Handler {
 		user, _ := request.UserFrom(r.Context())
 		info, _ := request.InfoFrom(r.Context())
 		attrs := authz.Attributes{User: user, Info: info}
-		d, _, err := s.authz.Authorize(r.Context(), attrs)
+		d, reason, err := s.authz.Authorize(r.Context(), attrs)
 		if err != nil {
 			s.log.Error("authorizer failed", "err", err)
+		}
+		rec := auditFrom(r.Context())
+		rec.reason = reason
+		if d == authz.Allow {
+			rec.decision = "allow"
+		} else {
+			rec.decision = "forbid"
 		}
 		if d != authz.Allow {
 			gr := api.GroupResource{Group: info.APIGroup, Resource: info.Resource}
@@ -111,6 +121,9 @@ func (s *Server) withAuthorization(next http.Handler) http.Handler {
 				msg = fmt.Sprintf("%s %q is forbidden: %s", gr, info.Name, msg)
 			default:
 				msg = fmt.Sprintf("%s is forbidden: %s", gr, msg)
+			}
+			if reason != "" {
+				msg += ": " + reason
 			}
 			s.writeError(w, r, api.NewForbidden(gr, info.Name, msg), nil)
 			return

@@ -20,6 +20,10 @@ const (
 	DefaultShutdownTimeout    = 30 * time.Second
 	// MaxBodyBytes is the largest request body accepted, as in Kubernetes.
 	MaxBodyBytes = 3 * 1024 * 1024
+
+	DefaultTolerationSeconds    = 300
+	DefaultServiceAccountIssuer = "https://kubernetes.default.svc.cluster.local"
+	DefaultQuotaResyncPeriod    = 5 * time.Minute
 )
 
 // Options configure an apiserver. cmd/apiserver fills them from flags; tests fill
@@ -51,6 +55,21 @@ type Options struct {
 	// UnsafeNoFsync makes etcd skip fsync: for tests only.
 	UnsafeNoFsync bool
 	Logger        *slog.Logger
+
+	// AuditLogPath, if set, receives one JSON line per request.
+	AuditLogPath string
+	// EnableAdmissionPlugins and DisableAdmissionPlugins adjust the default set
+	// (every plugin Skiff has).
+	EnableAdmissionPlugins  []string
+	DisableAdmissionPlugins []string
+	// DefaultNotReadyTolerationSeconds and DefaultUnreachableTolerationSeconds are
+	// what DefaultTolerationSeconds gives pods.
+	DefaultNotReadyTolerationSeconds    int64
+	DefaultUnreachableTolerationSeconds int64
+	// ServiceAccountIssuer is the iss (and default audience) of service-account tokens.
+	ServiceAccountIssuer string
+	// QuotaResyncPeriod is how often every quota's usage is recomputed.
+	QuotaResyncPeriod time.Duration
 }
 
 // Complete fills in defaults.
@@ -82,6 +101,18 @@ func (o *Options) Complete() {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.DefaultNotReadyTolerationSeconds == 0 {
+		o.DefaultNotReadyTolerationSeconds = DefaultTolerationSeconds
+	}
+	if o.DefaultUnreachableTolerationSeconds == 0 {
+		o.DefaultUnreachableTolerationSeconds = DefaultTolerationSeconds
+	}
+	if o.ServiceAccountIssuer == "" {
+		o.ServiceAccountIssuer = DefaultServiceAccountIssuer
+	}
+	if o.QuotaResyncPeriod == 0 {
+		o.QuotaResyncPeriod = DefaultQuotaResyncPeriod
+	}
 }
 
 // Validate reports options that cannot work, saying what to fix.
@@ -102,6 +133,14 @@ func (o *Options) Validate() error {
 		if u, err := url.Parse(s); err != nil || u.Host == "" {
 			errs = append(errs, fmt.Errorf("embedded etcd URL %q is not a URL like http://127.0.0.1:2379", s))
 		}
+	}
+	for _, name := range append(append([]string{}, o.EnableAdmissionPlugins...), o.DisableAdmissionPlugins...) {
+		if !knownAdmissionPlugin(name) {
+			errs = append(errs, fmt.Errorf("unknown admission plugin %q: known plugins are %v", name, AdmissionPluginNames))
+		}
+	}
+	if o.DefaultNotReadyTolerationSeconds < 0 || o.DefaultUnreachableTolerationSeconds < 0 {
+		errs = append(errs, errors.New("toleration seconds must not be negative"))
 	}
 	if o.CompactionInterval < 0 {
 		errs = append(errs, errors.New("the compaction interval must not be negative"))

@@ -21,6 +21,8 @@ const (
 	ServingCertFile = "apiserver.crt"
 	ServingKeyFile  = "apiserver.key"
 	AdminKubeconfig = "admin.kubeconfig"
+	// ServiceAccountKeyFile signs service-account tokens.
+	ServiceAccountKeyFile = "sa.key"
 )
 
 // clusterPKI is the CA and serving certificate the server runs with.

@@ -19,6 +19,8 @@ type call struct {
 	store storage.Interface
 	info  *request.Info
 	user  *request.User
+	// warnings from admission, sent to the client as Warning headers.
+	warnings []string
 }
 
 // key is the storage key of the named object.
@@ -51,8 +53,12 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request) {
 	}
 
 	switch sub := info.Subresource; {
+	case res.Virtual && sub == "":
+		c.serveReview(w, r)
 	case sub == "":
 		c.serveMain(w, r)
+	case sub == "token" && res.Plural == "serviceaccounts":
+		c.requestToken(w, r)
 	case sub == "status" && res.HasStatus:
 		c.serveStatus(w, r)
 	case sub == "scale" && res.HasScale:
@@ -125,7 +131,10 @@ func (s *Server) prepareCreate(res *registry.Resource, obj api.Object) {
 	m := obj.GetObjectMeta()
 	m.UID = newUID()
 	m.CreationTimestamp = api.Now()
-	m.Generation = 1
+	m.Generation = 0
+	if res.TracksGeneration {
+		m.Generation = 1
+	}
 	m.DeletionTimestamp = nil
 	m.DeletionGracePeriodSeconds = nil
 	m.SelfLink = ""

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"skiff/pkg/api"
+	"skiff/pkg/apiserver/admission"
 	"skiff/pkg/apiserver/protobuf"
 	"skiff/pkg/storage"
 )
@@ -150,6 +151,11 @@ func (c *call) deleteOne(ctx context.Context, name string, opts *api.DeleteOptio
 			return nil, false, err
 		}
 		m := cur.GetObjectMeta()
+		attrs := &admission.Attributes{Operation: admission.Delete, Kind: c.res.Kind, Group: c.res.Group, Version: c.res.Version,
+			Resource: c.res.Plural, Namespace: m.Namespace, Name: m.Name, OldObject: cur, User: c.user, DryRun: dry}
+		if err := c.s.admission.Validate(ctx, attrs); err != nil {
+			return nil, false, err
+		}
 		finalizers := m.Finalizers
 		if f := policyFinalizer(opts); f != "" && !slices.Contains(finalizers, f) {
 			finalizers = append(slices.Clone(finalizers), f)

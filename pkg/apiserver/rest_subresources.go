@@ -70,7 +70,7 @@ func (c *call) serveScale(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	scale, _ := registry.ScaleOf(out)
-	addWarnings(w, warnings)
+	addWarnings(w, append(warnings, c.warnings...))
 	writeObject(w, r, http.StatusOK, scale)
 }
 

@@ -47,7 +47,14 @@ func (c *call) admit(ctx context.Context, op admission.Operation, obj, old api.O
 	if len(errs) > 0 {
 		return api.NewInvalid(c.res.Kind, m.Name, errs)
 	}
-	return c.s.admission.Validate(ctx, attrs)
+	if err := c.checkEscalation(ctx, obj); err != nil {
+		return err
+	}
+	if err := c.s.admission.Validate(ctx, attrs); err != nil {
+		return err
+	}
+	c.warnings = append(c.warnings, attrs.Warnings...)
+	return nil
 }
 
 // validateFinalizersWhileDeleting forbids adding finalizers to an object that is
@@ -111,8 +118,13 @@ func (c *call) create(w http.ResponseWriter, r *http.Request) {
 			c.s.writeError(w, r, err, c.res, m.Name)
 			return
 		}
+		if c.res.Plural == "namespaces" {
+			if err := c.s.populateNamespace(ctx, m.Name); err != nil {
+				c.s.log.Warn("could not create the namespace's default objects", "namespace", m.Name, "err", err)
+			}
+		}
 	}
-	addWarnings(w, warnings)
+	addWarnings(w, append(warnings, c.warnings...))
 	writeObject(w, r, http.StatusCreated, obj)
 }
 
@@ -175,7 +187,7 @@ func (c *call) update(w http.ResponseWriter, r *http.Request, sub string) {
 			err = c.store.Create(ctx, c.key(m.Name), obj)
 		}
 		if err == nil {
-			addWarnings(w, warnings)
+			addWarnings(w, append(warnings, c.warnings...))
 			writeObject(w, r, http.StatusCreated, obj)
 			return
 		}
@@ -185,7 +197,7 @@ func (c *call) update(w http.ResponseWriter, r *http.Request, sub string) {
 		return
 	}
 	out = c.deleteIfFinalized(ctx, out, dry)
-	addWarnings(w, warnings)
+	addWarnings(w, append(warnings, c.warnings...))
 	writeObject(w, r, http.StatusOK, out)
 }
 
@@ -291,7 +303,7 @@ func (c *call) patch(w http.ResponseWriter, r *http.Request, sub string) {
 		return
 	}
 	out = c.deleteIfFinalized(ctx, out, dry)
-	addWarnings(w, warnings)
+	addWarnings(w, append(warnings, c.warnings...))
 	writeObject(w, r, http.StatusOK, out)
 }
 

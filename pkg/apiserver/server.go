@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -24,10 +23,12 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"skiff/pkg/api"
 	"skiff/pkg/apiserver/admission"
 	"skiff/pkg/apiserver/authn"
+	"skiff/pkg/apiserver/authn/bootstrap"
+	"skiff/pkg/apiserver/authn/serviceaccount"
 	"skiff/pkg/apiserver/authz"
+	"skiff/pkg/apiserver/authz/rbac"
 	"skiff/pkg/apiserver/registry"
 	"skiff/pkg/storage"
 	"skiff/pkg/storage/etcd"
@@ -41,14 +42,27 @@ type Server struct {
 	stores    map[*registry.Resource]storage.Interface
 	authn     authn.Authenticator
 	authz     authz.Authorizer
+	rbac      *rbac.Authorizer
 	admission *admission.Chain
 	metrics   *metrics
 	pki       *clusterPKI
+	audit     *auditLog
+	caches    *caches
+	lookups   lookups
+
+	saIssuer     *serviceaccount.Issuer
+	apiAudiences []string
 
 	etcd       *etcd.Embedded // nil with an external etcd
 	etcdClient *clientv3.Client
 	listener   net.Listener
 	httpServer *http.Server
+
+	// bg is the context of background work (caches, the quota controller); it
+	// ends at shutdown.
+	bg           context.Context
+	stopBg       context.CancelFunc
+	cachesSynced []func(context.Context) bool
 
 	// stopping is closed when shutdown begins: watches end and /readyz fails.
 	stopping     chan struct{}
@@ -66,6 +80,7 @@ func New(ctx context.Context, o Options) (s *Server, err error) {
 		return nil, err
 	}
 	s = &Server{opts: o, log: o.Logger, registry: registry.Builtin(), stopping: make(chan struct{}), startedAt: time.Now()}
+	s.bg, s.stopBg = context.WithCancel(context.Background())
 	s.metrics = newMetrics()
 	for _, r := range s.registry.All() {
 		s.metrics.watchers.WithLabelValues(r.Plural) // export 0 before the first watch
@@ -80,8 +95,12 @@ func New(ctx context.Context, o Options) (s *Server, err error) {
 	}
 	defer func() {
 		if err != nil {
+			s.stopBg()
 			s.listener.Close()
 			s.closeStorage()
+			if s.audit != nil {
+				s.audit.Close()
+			}
 		}
 	}()
 
@@ -91,11 +110,22 @@ func New(ctx context.Context, o Options) (s *Server, err error) {
 	if err := s.startStorage(ctx); err != nil {
 		return nil, err
 	}
+	if o.AuditLogPath != "" {
+		if s.audit, err = openAuditLog(o.AuditLogPath); err != nil {
+			return nil, fmt.Errorf("audit log: %w", err)
+		}
+	}
+	if err := s.bootstrap(ctx); err != nil {
+		return nil, fmt.Errorf("bootstrap: %w", err)
+	}
+	s.caches = s.startCaches()
+	s.lookups = lookups{s: s, c: s.caches}
 	if err := s.buildAuth(); err != nil {
 		return nil, err
 	}
-	s.admission = &admission.Chain{}
-	if err := s.bootstrap(ctx); err != nil {
+	s.admission = s.buildAdmission()
+	s.startQuotaController()
+	if err := s.waitForCaches(ctx); err != nil {
 		return nil, err
 	}
 	s.httpServer = &http.Server{
@@ -147,7 +177,9 @@ func (s *Server) startStorage(ctx context.Context) error {
 	}
 	s.stores = map[*registry.Resource]storage.Interface{}
 	for _, r := range s.registry.All() {
-		s.stores[r] = etcd.NewStore(s.etcdClient, r.Plural, r.New, s.metrics)
+		if !r.Virtual {
+			s.stores[r] = etcd.NewStore(s.etcdClient, r.Plural, r.New, s.metrics)
+		}
 	}
 	return nil
 }
@@ -160,6 +192,9 @@ func (s *Server) closeStorage() {
 	}
 }
 
+// buildAuth sets up authentication (client certificates, the token file,
+// bootstrap tokens, service-account tokens: the first that recognises a request
+// decides) and authorization (system:masters, the node authorizer, RBAC).
 func (s *Server) buildAuth() error {
 	roots := x509.NewCertPool()
 	roots.AddCert(s.pki.ca.Cert)
@@ -171,8 +206,18 @@ func (s *Server) buildAuth() error {
 		}
 		chain = append(chain, tf)
 	}
+	key, err := serviceaccount.LoadOrCreateKey(filepath.Join(s.opts.DataDir, ServiceAccountKeyFile))
+	if err != nil {
+		return fmt.Errorf("service-account signing key: %w", err)
+	}
+	s.apiAudiences = []string{s.opts.ServiceAccountIssuer}
+	s.saIssuer = serviceaccount.NewIssuer(key, s.opts.ServiceAccountIssuer, s.apiAudiences)
+	chain = append(chain,
+		bootstrap.NewAuthenticator(s.lookups, time.Now),
+		serviceaccount.NewAuthenticator(s.saIssuer, s.lookups, time.Now))
 	s.authn = chain
-	s.authz = authz.Chain{authz.PublicPaths{}, authz.Masters{}}
+	s.rbac = rbac.New(s.lookups)
+	s.authz = authz.Chain{authz.Masters{}, authz.Node{Pods: cachedPods{s.lookups}}, s.rbac}
 	return nil
 }
 
@@ -184,21 +229,6 @@ func (s *Server) tlsConfig() *tls.Config {
 		MinVersion: tls.VersionTLS12,
 		NextProtos: []string{"h2", "http/1.1"},
 	}
-}
-
-// bootstrap creates the namespaces every cluster has.
-func (s *Server) bootstrap(ctx context.Context) error {
-	res, _ := s.registry.Lookup("", "v1", "namespaces")
-	for _, name := range []string{api.NamespaceDefault, api.NamespaceSystem, api.NamespacePublic, api.NamespaceNodeLease} {
-		ns := &api.Namespace{ObjectMeta: api.ObjectMeta{Name: name}}
-		s.prepareCreate(res, ns)
-		res.Defaults(ns)
-		err := s.stores[res].Create(ctx, name, ns)
-		if err != nil && !errors.Is(err, storage.ErrAlreadyExists) {
-			return fmt.Errorf("create namespace %s: %w", name, err)
-		}
-	}
-	return nil
 }
 
 // Run serves until ctx ends, then shuts down: it stops accepting connections, ends
@@ -234,12 +264,17 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) shutdown() {
 	s.shuttingDown.Store(true)
 	s.stopOnce.Do(func() { close(s.stopping) })
+	defer s.stopBg()
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
 	defer cancel()
 	if err := s.httpServer.Shutdown(ctx); err != nil {
 		s.log.Warn("in-flight requests did not finish in time", "err", err)
 		s.httpServer.Close()
 	}
+	s.stopBg()
 	s.closeStorage()
+	if s.audit != nil {
+		s.audit.Close()
+	}
 	s.log.Info("apiserver stopped")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"skiff/pkg/api"
+	sa "skiff/pkg/apiserver/admission/serviceaccount"
 	"skiff/pkg/apiserver/apiservertest"
 	"skiff/pkg/client"
 	"skiff/pkg/storage/etcd"
@@ -193,7 +194,8 @@ func TestWatchGoneAfterCompaction(t *testing.T) {
 
 // TestPaginationWhileWriting lists 1,000 objects in pages of 70 while other
 // objects are created and deleted: every page comes from one snapshot, so the
-// result is exactly the 1,000 objects, each once.
+// result is exactly the 1,000 objects (and the namespace's CA configmap), each
+// once.
 func TestPaginationWhileWriting(t *testing.T) {
 	s := apiservertest.Start(t)
 	ctx := context.Background()
@@ -215,20 +217,12 @@ func TestPaginationWhileWriting(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	want[sa.RootCAConfigMap] = true // every namespace has it from the start
 
-	writeCtx, stopWriting := context.WithCancel(ctx)
+	// The churn starts once the first page has fixed the snapshot, so that
+	// everything it creates or deletes is after the snapshot.
+	var stopWriting context.CancelFunc
 	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		for i := 0; writeCtx.Err() == nil; i++ {
-			name := fmt.Sprintf("churn-%d", i)
-			if _, err := cms.Create(writeCtx, &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: name}}); err != nil {
-				continue
-			}
-			cms.Delete(writeCtx, fmt.Sprintf("cm-%04d", i%1000), nil) // deletes after the snapshot must not show
-		}
-	}()
-
 	got := map[string]int{}
 	opts := client.ListOptions{Limit: 70}
 	pages := 0
@@ -241,6 +235,18 @@ func TestPaginationWhileWriting(t *testing.T) {
 		pages++
 		if firstRV == "" {
 			firstRV = page.ResourceVersion
+			var writeCtx context.Context
+			writeCtx, stopWriting = context.WithCancel(ctx)
+			go func() {
+				defer close(writerDone)
+				for i := 0; writeCtx.Err() == nil; i++ {
+					name := fmt.Sprintf("churn-%d", i)
+					if _, err := cms.Create(writeCtx, &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: name}}); err != nil {
+						continue
+					}
+					cms.Delete(writeCtx, fmt.Sprintf("cm-%04d", i%1000), nil) // deletes after the snapshot must not show
+				}
+			}()
 		} else if page.ResourceVersion != firstRV {
 			t.Errorf("page %d has resourceVersion %s, first page had %s", pages, page.ResourceVersion, firstRV)
 		}

@@ -47,6 +47,18 @@ type Resource struct {
 	// GracefulDelete, if set, says whether a delete only marks the object with a
 	// deletionTimestamp (as for pods running on a node) and for how long.
 	GracefulDelete func(obj api.Object, requested *int64) (seconds int64, graceful bool)
+	// Virtual resources are computed, not stored: only create is served, and the
+	// apiserver answers it (access reviews, token reviews).
+	Virtual bool
+	// Subresources lists extra subresources for discovery: name → kind (and
+	// group/version when they differ from the resource's).
+	Subresources []Subresource
+}
+
+// Subresource is a subresource beyond status and scale, for discovery.
+type Subresource struct {
+	Name, Kind, Group, Version string
+	Verbs                      []string
 }
 
 // GroupVersion returns "v1" or "apps/v1".
@@ -64,6 +76,9 @@ func (r *Resource) GroupResource() api.GroupResource {
 
 // Verbs lists what the resource supports, for discovery.
 func (r *Resource) Verbs() []string {
+	if r.Virtual {
+		return []string{"create"}
+	}
 	return []string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
 }
 
@@ -161,4 +176,9 @@ func ResetStatus(obj api.Object) {
 	if v.IsValid() && v.CanSet() {
 		v.Set(reflect.Zero(v.Type()))
 	}
+}
+
+// NewLike returns a new zero object of the same kind as obj (a pointer to a struct).
+func NewLike(obj api.Object) api.Object {
+	return reflect.New(reflect.TypeOf(obj).Elem()).Interface().(api.Object)
 }

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"strconv"
+	"strings"
 
 	"skiff/pkg/api"
 )
@@ -11,6 +12,14 @@ func Builtin() *Registry {
 	return New(
 		namespaces(), nodes(), pods(), events(), configMaps(), secrets(), serviceAccounts(),
 		services(), endpoints(), leases(), replicaSets(), deployments(),
+		limitRanges(), resourceQuotas(),
+		roles(), clusterRoles(), roleBindings(), clusterRoleBindings(),
+		review("authorization.k8s.io", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false),
+		review("authorization.k8s.io", "SelfSubjectRulesReview", "selfsubjectrulesreviews", false),
+		review("authorization.k8s.io", "SubjectAccessReview", "subjectaccessreviews", false),
+		review("authorization.k8s.io", "LocalSubjectAccessReview", "localsubjectaccessreviews", true),
+		review("authentication.k8s.io", "SelfSubjectReview", "selfsubjectreviews", false),
+		review("authentication.k8s.io", "TokenReview", "tokenreviews", false),
 	)
 }
 
@@ -147,10 +156,11 @@ func secrets() *Resource {
 func serviceAccounts() *Resource {
 	return &Resource{
 		Version: "v1", Kind: "ServiceAccount", Plural: "serviceaccounts", Singular: "serviceaccount", ShortNames: []string{"sa"},
-		Namespaced: true,
-		New:        func() api.Object { return &api.ServiceAccount{} },
-		Defaults:   func(api.Object) {},
-		Validate:   typedValidate(api.ValidateServiceAccount),
+		Namespaced:   true,
+		New:          func() api.Object { return &api.ServiceAccount{} },
+		Defaults:     func(api.Object) {},
+		Validate:     typedValidate(api.ValidateServiceAccount),
+		Subresources: []Subresource{{Name: "token", Kind: "TokenRequest", Group: "authentication.k8s.io", Version: "v1", Verbs: []string{"create"}}},
 	}
 }
 
@@ -226,5 +236,89 @@ func deployments() *Resource {
 		TracksGeneration: true,
 		HasScale:         true,
 		Table:            deploymentTable,
+	}
+}
+
+func limitRanges() *Resource {
+	return &Resource{
+		Version: "v1", Kind: "LimitRange", Plural: "limitranges", Singular: "limitrange", ShortNames: []string{"limits"},
+		Namespaced: true,
+		New:        func() api.Object { return &api.LimitRange{} },
+		Defaults:   func(api.Object) {},
+		Validate:   typedValidate(api.ValidateLimitRange),
+	}
+}
+
+func resourceQuotas() *Resource {
+	return &Resource{
+		Version: "v1", Kind: "ResourceQuota", Plural: "resourcequotas", Singular: "resourcequota", ShortNames: []string{"quota"},
+		Namespaced:       true,
+		New:              func() api.Object { return &api.ResourceQuota{} },
+		Defaults:         func(api.Object) {},
+		Validate:         typedValidate(api.ValidateResourceQuota),
+		HasStatus:        true,
+		PrepareForCreate: ResetStatus,
+		Table:            quotaTable,
+	}
+}
+
+func roles() *Resource {
+	return &Resource{
+		Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "Role", Plural: "roles", Singular: "role",
+		Namespaced: true,
+		New:        func() api.Object { return &api.Role{} },
+		Defaults:   func(api.Object) {},
+		Validate:   typedValidate(api.ValidateRole),
+		Table:      roleTable,
+	}
+}
+
+func clusterRoles() *Resource {
+	return &Resource{
+		Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRole", Plural: "clusterroles", Singular: "clusterrole",
+		New:      func() api.Object { return &api.ClusterRole{} },
+		Defaults: func(api.Object) {},
+		Validate: typedValidate(api.ValidateClusterRole),
+		Table:    roleTable,
+	}
+}
+
+func roleBindings() *Resource {
+	return &Resource{
+		Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "RoleBinding", Plural: "rolebindings", Singular: "rolebinding",
+		Namespaced:     true,
+		New:            func() api.Object { return &api.RoleBinding{} },
+		Defaults:       func(api.Object) {},
+		Validate:       typedValidate(api.ValidateRoleBinding),
+		ValidateUpdate: typedValidateUpdate(api.ValidateRoleBindingUpdate),
+		Table:          bindingTable,
+	}
+}
+
+func clusterRoleBindings() *Resource {
+	return &Resource{
+		Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRoleBinding", Plural: "clusterrolebindings", Singular: "clusterrolebinding",
+		New:            func() api.Object { return &api.ClusterRoleBinding{} },
+		Defaults:       func(api.Object) {},
+		Validate:       typedValidate(api.ValidateClusterRoleBinding),
+		ValidateUpdate: typedValidateUpdate(api.ValidateClusterRoleBindingUpdate),
+		Table:          bindingTable,
+	}
+}
+
+// review is a virtual resource answered by the apiserver: access and token reviews.
+func review(group, kind, plural string, namespaced bool) *Resource {
+	newObj := map[string]func() api.Object{
+		"SelfSubjectAccessReview":  func() api.Object { return &api.SelfSubjectAccessReview{} },
+		"SelfSubjectRulesReview":   func() api.Object { return &api.SelfSubjectRulesReview{} },
+		"SubjectAccessReview":      func() api.Object { return &api.SubjectAccessReview{} },
+		"LocalSubjectAccessReview": func() api.Object { return &api.SubjectAccessReview{} },
+		"SelfSubjectReview":        func() api.Object { return &api.SelfSubjectReview{} },
+		"TokenReview":              func() api.Object { return &api.TokenReview{} },
+	}[kind]
+	return &Resource{
+		Group: group, Version: "v1", Kind: kind, Plural: plural, Singular: strings.ToLower(kind),
+		Namespaced: namespaced, Virtual: true, New: newObj,
+		Defaults: func(api.Object) {}, Validate: func(api.Object) api.FieldErrors { return nil },
 	}
 }

@@ -315,3 +315,68 @@ var leaseTable = &Table{
 		return []any{l.Name, holder, Age(l.CreationTimestamp, now)}
 	},
 }
+
+var quotaTable = &Table{
+	Columns: []api.TableColumnDefinition{nameColumn, ageColumn,
+		col("Request", "string", "Request represents a minimum amount of cpu/memory that a container may consume."),
+		col("Limit", "string", "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node."),
+	},
+	Row: func(obj api.Object, now time.Time) []any {
+		q := obj.(*api.ResourceQuota)
+		var req, lim []string
+		names := make([]string, 0, len(q.Spec.Hard))
+		for n := range q.Spec.Hard {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			hard := q.Spec.Hard[n]
+			used := q.Status.Used[n]
+			entry := fmt.Sprintf("%s: %s/%s", n, used.String(), hard.String())
+			if strings.HasPrefix(n, "limits.") {
+				lim = append(lim, entry)
+			} else {
+				req = append(req, entry)
+			}
+		}
+		return []any{q.Name, Age(q.CreationTimestamp, now), strings.Join(req, ", "), strings.Join(lim, ", ")}
+	},
+}
+
+var roleTable = &Table{
+	Columns: []api.TableColumnDefinition{nameColumn, col("Created At", "date", "CreationTimestamp is a timestamp representing the server time when this object was created.")},
+	Row: func(obj api.Object, now time.Time) []any {
+		m := obj.GetObjectMeta()
+		return []any{m.Name, m.CreationTimestamp.UTC().Format(time.RFC3339)}
+	},
+}
+
+var bindingTable = &Table{
+	Columns: []api.TableColumnDefinition{nameColumn, col("Role", "string", "Role is the role being bound"), ageColumn,
+		wide("Users", "string", "Users in the binding"), wide("Groups", "string", "Groups in the binding"),
+		wide("ServiceAccounts", "string", "ServiceAccounts in the binding")},
+	Row: func(obj api.Object, now time.Time) []any {
+		var ref api.RoleRef
+		var subjects []api.Subject
+		switch b := obj.(type) {
+		case *api.RoleBinding:
+			ref, subjects = b.RoleRef, b.Subjects
+		case *api.ClusterRoleBinding:
+			ref, subjects = b.RoleRef, b.Subjects
+		}
+		var users, groups, sas []string
+		for _, s := range subjects {
+			switch s.Kind {
+			case api.UserKind:
+				users = append(users, s.Name)
+			case api.GroupKind:
+				groups = append(groups, s.Name)
+			case api.ServiceAccountKind:
+				sas = append(sas, s.Namespace+"/"+s.Name)
+			}
+		}
+		m := obj.GetObjectMeta()
+		return []any{m.Name, ref.Kind + "/" + ref.Name, Age(m.CreationTimestamp, now),
+			strings.Join(users, ", "), strings.Join(groups, ", "), strings.Join(sas, ", ")}
+	},
+}

@@ -51,6 +51,9 @@ type Info struct {
 	Resource    string
 	Subresource string
 	Name        string
+	// FieldSelector is the raw fieldSelector of a list or watch, which the node
+	// authorizer reads ("spec.nodeName=node-a").
+	FieldSelector string
 }
 
 // namespaceSubresources are the subresources of a namespace object, which in
@@ -107,6 +110,7 @@ func Parse(r *http.Request) *Info {
 	}
 
 	q := r.URL.Query()
+	info.FieldSelector = q.Get("fieldSelector")
 	watch := isWatchPath || q.Get("watch") == "1" || q.Get("watch") == "true"
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:

@@ -1,0 +1,55 @@
+package apiserver
+
+import (
+	"slices"
+
+	"skiff/pkg/apiserver/admission"
+	"skiff/pkg/apiserver/admission/limitranger"
+	"skiff/pkg/apiserver/admission/namespacelifecycle"
+	"skiff/pkg/apiserver/admission/noderestriction"
+	"skiff/pkg/apiserver/admission/podsecurity"
+	"skiff/pkg/apiserver/admission/resourcequota"
+	sa "skiff/pkg/apiserver/admission/serviceaccount"
+	"skiff/pkg/apiserver/admission/tolerationseconds"
+)
+
+// AdmissionPluginNames are the admission plugins, in the order they run. All are
+// on by default; --disable-admission-plugins turns some off.
+var AdmissionPluginNames = []string{
+	namespacelifecycle.Name, limitranger.Name, sa.Name, noderestriction.Name,
+	podsecurity.Name, tolerationseconds.Name, resourcequota.Name,
+}
+
+func knownAdmissionPlugin(name string) bool { return slices.Contains(AdmissionPluginNames, name) }
+
+// buildAdmission assembles the chain from the enabled plugins: the mutating
+// ones in order, then the validating ones in order.
+func (s *Server) buildAdmission() *admission.Chain {
+	o := s.opts
+	plugins := map[string]admission.Plugin{
+		namespacelifecycle.Name: namespacelifecycle.New(s.lookups),
+		limitranger.Name:        limitranger.New(s.lookups),
+		sa.Name:                 sa.New(s.lookups),
+		noderestriction.Name:    noderestriction.New(s.lookups),
+		podsecurity.Name:        podsecurity.New(s.lookups, podsecurity.Baseline),
+		tolerationseconds.Name:  tolerationseconds.New(o.DefaultNotReadyTolerationSeconds, o.DefaultUnreachableTolerationSeconds),
+		resourcequota.Name:      resourcequota.New(s.lookups),
+	}
+	chain := &admission.Chain{}
+	var enabled []string
+	for _, name := range AdmissionPluginNames {
+		if slices.Contains(o.DisableAdmissionPlugins, name) && !slices.Contains(o.EnableAdmissionPlugins, name) {
+			continue
+		}
+		enabled = append(enabled, name)
+		p := plugins[name]
+		if m, ok := p.(admission.MutatingPlugin); ok {
+			chain.Mutating = append(chain.Mutating, m)
+		}
+		if v, ok := p.(admission.ValidatingPlugin); ok {
+			chain.Validating = append(chain.Validating, v)
+		}
+	}
+	s.log.Info("admission plugins", "enabled", enabled)
+	return chain
+}
