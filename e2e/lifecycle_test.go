@@ -30,7 +30,7 @@ func TestShutdownAndRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for i := range 20 {
-		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cm-" + string(rune('a'+i))}, Data: map[string]string{"i": "x"}}
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cm-" + string(rune('a'+i)), Labels: map[string]string{"set": "restart"}}, Data: map[string]string{"i": "x"}}
 		if _, err := cs.CoreV1().ConfigMaps("default").Create(ctx, cm, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +68,8 @@ func TestShutdownAndRestart(t *testing.T) {
 	}
 
 	srv.Start(t)
-	list, err := clientset(t, srv.Kubeconfig).CoreV1().ConfigMaps("default").List(ctx, metav1.ListOptions{})
+	// Only this test's configmaps: the namespace also holds kube-root-ca.crt.
+	list, err := clientset(t, srv.Kubeconfig).CoreV1().ConfigMaps("default").List(ctx, metav1.ListOptions{LabelSelector: "set=restart"})
 	if err != nil {
 		t.Fatal(err)
 	}

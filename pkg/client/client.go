@@ -92,6 +92,8 @@ type Request struct {
 	ContentType string
 	// Accept overrides the default "application/json".
 	Accept string
+	// Header holds extra headers, such as Impersonate-User.
+	Header http.Header
 	// Out receives the decoded JSON response; nil discards it.
 	Out any
 }
@@ -153,6 +155,9 @@ func (c *Client) Send(ctx context.Context, req Request) (*http.Response, error) 
 	hreq, err := http.NewRequestWithContext(ctx, req.Method, u.String(), body)
 	if err != nil {
 		return nil, err
+	}
+	for k, v := range req.Header {
+		hreq.Header[k] = v
 	}
 	accept := req.Accept
 	if accept == "" {
