@@ -42,7 +42,8 @@ func (p *Plugin) Validate(ctx context.Context, a *admission.Attributes) error {
 		return nil
 	}
 	delta := Usage(a.Resource, a.Group, a.Object)
-	if len(delta) == 0 {
+	pod, isPod := a.Object.(*api.Pod)
+	if len(delta) == 0 && !isPod {
 		return nil
 	}
 	quotas, err := p.store.ListQuotas(ctx, a.Namespace)
@@ -50,6 +51,13 @@ func (p *Plugin) Validate(ctx context.Context, a *admission.Attributes) error {
 		return err
 	}
 	sort.Slice(quotas, func(i, j int) bool { return quotas[i].Name < quotas[j].Name })
+	if isPod {
+		for _, q := range quotas {
+			if missing := unspecified(q, pod); missing != "" {
+				return admission.Forbidden(a, "[%s] failed quota: %s: must specify %s", Name, q.Name, missing)
+			}
+		}
+	}
 	var charged []*api.ResourceQuota
 	for _, q := range quotas {
 		if len(constrained(q, delta)) == 0 {
@@ -62,6 +70,40 @@ func (p *Plugin) Validate(ctx context.Context, a *admission.Attributes) error {
 		charged = append(charged, q)
 	}
 	return nil
+}
+
+// computeResources are the quota names a pod can only be charged for if every
+// container states them, as in Kubernetes: a quota on requests.cpu needs every
+// container to request cpu.
+var computeResources = []struct{ quota, resource string }{
+	{"limits.cpu", api.ResourceCPU}, {"limits.memory", api.ResourceMemory},
+	{"requests.cpu", api.ResourceCPU}, {"requests.memory", api.ResourceMemory},
+	{api.ResourceCPU, api.ResourceCPU}, {api.ResourceMemory, api.ResourceMemory},
+}
+
+// unspecified says which tracked compute resources pod's containers leave out,
+// as "requests.cpu for: web,sidecar; limits.memory for: web", or "" if none.
+func unspecified(q *api.ResourceQuota, pod *api.Pod) string {
+	var parts []string
+	for _, r := range computeResources {
+		if _, tracked := q.Spec.Hard[r.quota]; !tracked {
+			continue
+		}
+		var names []string
+		for _, c := range append(append([]api.Container{}, pod.Spec.InitContainers...), pod.Spec.Containers...) {
+			list := c.Resources.Requests
+			if strings.HasPrefix(r.quota, "limits.") {
+				list = c.Resources.Limits
+			}
+			if _, ok := list[r.resource]; !ok {
+				names = append(names, c.Name)
+			}
+		}
+		if len(names) > 0 {
+			parts = append(parts, r.quota+" for: "+strings.Join(names, ","))
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // constrained lists the resources of delta that q limits.
