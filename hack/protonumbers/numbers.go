@@ -11,9 +11,12 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -25,6 +28,11 @@ var roots = []any{
 	corev1.ConfigMap{}, corev1.Secret{}, corev1.ServiceAccount{}, corev1.Service{},
 	corev1.Endpoints{}, coordinationv1.Lease{}, appsv1.ReplicaSet{}, appsv1.Deployment{},
 	autoscalingv1.Scale{}, metav1.DeleteOptions{},
+	corev1.LimitRange{}, corev1.ResourceQuota{},
+	rbacv1.Role{}, rbacv1.ClusterRole{}, rbacv1.RoleBinding{}, rbacv1.ClusterRoleBinding{},
+	authenticationv1.TokenRequest{}, authenticationv1.TokenReview{}, authenticationv1.SelfSubjectReview{},
+	authorizationv1.SelfSubjectAccessReview{}, authorizationv1.SubjectAccessReview{},
+	authorizationv1.LocalSubjectAccessReview{}, authorizationv1.SelfSubjectRulesReview{},
 }
 
 // special types have hand-written protobuf code in apimachinery; the decoder knows

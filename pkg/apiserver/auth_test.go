@@ -341,9 +341,9 @@ func TestAuditLog(t *testing.T) {
 
 	type event struct {
 		User, Verb, Resource, Namespace, Name, Decision, Authorizer, Impersonator string
-		Groups                                                                   []string
-		Code                                                                     int
-		LatencyMs                                                                *float64
+		Groups                                                                    []string
+		Code                                                                      int
+		LatencyMs                                                                 *float64
 	}
 	var events []event
 	data, err := os.ReadFile(logPath)

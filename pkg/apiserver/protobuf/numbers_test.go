@@ -17,6 +17,11 @@ var kinds = []any{
 	api.ConfigMap{}, api.Secret{}, api.ServiceAccount{}, api.Service{},
 	api.Endpoints{}, api.Lease{}, api.ReplicaSet{}, api.Deployment{},
 	api.Scale{}, api.DeleteOptions{},
+	api.LimitRange{}, api.ResourceQuota{},
+	api.Role{}, api.ClusterRole{}, api.RoleBinding{}, api.ClusterRoleBinding{},
+	api.TokenRequest{}, api.TokenReview{}, api.SelfSubjectReview{},
+	api.SelfSubjectAccessReview{}, api.SubjectAccessReview{},
+	api.SelfSubjectRulesReview{}, // LocalSubjectAccessReview decodes into SubjectAccessReview
 }
 
 // skiffStructs returns the struct types reachable from kinds, leaving out the special

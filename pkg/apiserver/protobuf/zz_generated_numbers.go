@@ -19,6 +19,9 @@ var k8sFields = map[string]map[protowire.Number]field{
 		2: {"PodAffinity", protowire.BytesType},
 		3: {"PodAntiAffinity", protowire.BytesType},
 	},
+	"AggregationRule": {
+		1: {"ClusterRoleSelectors", protowire.BytesType},
+	},
 	"AppArmorProfile": {
 		1: {"Type", protowire.BytesType},
 		2: {"LocalhostProfile", protowire.BytesType},
@@ -43,6 +46,12 @@ var k8sFields = map[string]map[protowire.Number]field{
 	"Binding": {
 		1: {"ObjectMeta", protowire.BytesType},
 		2: {"Target", protowire.BytesType},
+	},
+	"BoundObjectReference": {
+		1: {"Kind", protowire.BytesType},
+		2: {"APIVersion", protowire.BytesType},
+		3: {"Name", protowire.BytesType},
+		4: {"UID", protowire.BytesType},
 	},
 	"CSIVolumeSource": {
 		1: {"Driver", protowire.BytesType},
@@ -71,6 +80,16 @@ var k8sFields = map[string]map[protowire.Number]field{
 	},
 	"ClientIPConfig": {
 		1: {"TimeoutSeconds", protowire.VarintType},
+	},
+	"ClusterRole": {
+		1: {"ObjectMeta", protowire.BytesType},
+		2: {"Rules", protowire.BytesType},
+		3: {"AggregationRule", protowire.BytesType},
+	},
+	"ClusterRoleBinding": {
+		1: {"ObjectMeta", protowire.BytesType},
+		2: {"Subjects", protowire.BytesType},
+		3: {"RoleRef", protowire.BytesType},
 	},
 	"ClusterTrustBundleProjection": {
 		1: {"Name", protowire.BytesType},
@@ -371,6 +390,15 @@ var k8sFields = map[string]map[protowire.Number]field{
 		4: {"ReadOnly", protowire.VarintType},
 		5: {"WWIDs", protowire.BytesType},
 	},
+	"FieldSelectorAttributes": {
+		1: {"RawSelector", protowire.BytesType},
+		2: {"Requirements", protowire.BytesType},
+	},
+	"FieldSelectorRequirement": {
+		1: {"Key", protowire.BytesType},
+		2: {"Operator", protowire.BytesType},
+		3: {"Values", protowire.BytesType},
+	},
 	"FieldsV1": {
 		1: {"Raw", protowire.BytesType},
 	},
@@ -453,6 +481,10 @@ var k8sFields = map[string]map[protowire.Number]field{
 		1: {"MatchLabels", protowire.BytesType},
 		2: {"MatchExpressions", protowire.BytesType},
 	},
+	"LabelSelectorAttributes": {
+		1: {"RawSelector", protowire.BytesType},
+		2: {"Requirements", protowire.BytesType},
+	},
 	"LabelSelectorRequirement": {
 		1: {"Key", protowire.BytesType},
 		2: {"Operator", protowire.BytesType},
@@ -481,6 +513,21 @@ var k8sFields = map[string]map[protowire.Number]field{
 		3: {"TCPSocket", protowire.BytesType},
 		4: {"Sleep", protowire.BytesType},
 	},
+	"LimitRange": {
+		1: {"ObjectMeta", protowire.BytesType},
+		2: {"Spec", protowire.BytesType},
+	},
+	"LimitRangeItem": {
+		1: {"Type", protowire.BytesType},
+		2: {"Max", protowire.BytesType},
+		3: {"Min", protowire.BytesType},
+		4: {"Default", protowire.BytesType},
+		5: {"DefaultRequest", protowire.BytesType},
+		6: {"MaxLimitRequestRatio", protowire.BytesType},
+	},
+	"LimitRangeSpec": {
+		1: {"Limits", protowire.BytesType},
+	},
 	"LinuxContainerUser": {
 		1: {"UID", protowire.VarintType},
 		2: {"GID", protowire.VarintType},
@@ -497,6 +544,11 @@ var k8sFields = map[string]map[protowire.Number]field{
 	},
 	"LocalObjectReference": {
 		1: {"Name", protowire.BytesType},
+	},
+	"LocalSubjectAccessReview": {
+		1: {"ObjectMeta", protowire.BytesType},
+		2: {"Spec", protowire.BytesType},
+		3: {"Status", protowire.BytesType},
 	},
 	"ManagedFieldsEntry": {
 		1: {"Manager", protowire.BytesType},
@@ -622,6 +674,14 @@ var k8sFields = map[string]map[protowire.Number]field{
 		8:  {"KubeProxyVersion", protowire.BytesType},
 		9:  {"OperatingSystem", protowire.BytesType},
 		10: {"Architecture", protowire.BytesType},
+	},
+	"NonResourceAttributes": {
+		1: {"Path", protowire.BytesType},
+		2: {"Verb", protowire.BytesType},
+	},
+	"NonResourceRule": {
+		1: {"Verbs", protowire.BytesType},
+		2: {"NonResourceURLs", protowire.BytesType},
 	},
 	"ObjectFieldSelector": {
 		1: {"APIVersion", protowire.BytesType},
@@ -822,6 +882,13 @@ var k8sFields = map[string]map[protowire.Number]field{
 		1: {"ObjectMeta", protowire.BytesType},
 		2: {"Spec", protowire.BytesType},
 	},
+	"PolicyRule": {
+		1: {"Verbs", protowire.BytesType},
+		2: {"APIGroups", protowire.BytesType},
+		3: {"Resources", protowire.BytesType},
+		4: {"ResourceNames", protowire.BytesType},
+		5: {"NonResourceURLs", protowire.BytesType},
+	},
 	"PortStatus": {
 		1: {"Port", protowire.VarintType},
 		2: {"Protocol", protowire.BytesType},
@@ -903,6 +970,17 @@ var k8sFields = map[string]map[protowire.Number]field{
 		5: {"AvailableReplicas", protowire.VarintType},
 		6: {"Conditions", protowire.BytesType},
 	},
+	"ResourceAttributes": {
+		1: {"Namespace", protowire.BytesType},
+		2: {"Verb", protowire.BytesType},
+		3: {"Group", protowire.BytesType},
+		4: {"Version", protowire.BytesType},
+		5: {"Resource", protowire.BytesType},
+		6: {"Subresource", protowire.BytesType},
+		7: {"Name", protowire.BytesType},
+		8: {"FieldSelector", protowire.BytesType},
+		9: {"LabelSelector", protowire.BytesType},
+	},
 	"ResourceClaim": {
 		1: {"Name", protowire.BytesType},
 		2: {"Request", protowire.BytesType},
@@ -916,14 +994,48 @@ var k8sFields = map[string]map[protowire.Number]field{
 		1: {"ResourceID", protowire.BytesType},
 		2: {"Health", protowire.BytesType},
 	},
+	"ResourceQuota": {
+		1: {"ObjectMeta", protowire.BytesType},
+		2: {"Spec", protowire.BytesType},
+		3: {"Status", protowire.BytesType},
+	},
+	"ResourceQuotaSpec": {
+		1: {"Hard", protowire.BytesType},
+		2: {"Scopes", protowire.BytesType},
+		3: {"ScopeSelector", protowire.BytesType},
+	},
+	"ResourceQuotaStatus": {
+		1: {"Hard", protowire.BytesType},
+		2: {"Used", protowire.BytesType},
+	},
 	"ResourceRequirements": {
 		1: {"Limits", protowire.BytesType},
 		2: {"Requests", protowire.BytesType},
 		3: {"Claims", protowire.BytesType},
 	},
+	"ResourceRule": {
+		1: {"Verbs", protowire.BytesType},
+		2: {"APIGroups", protowire.BytesType},
+		3: {"Resources", protowire.BytesType},
+		4: {"ResourceNames", protowire.BytesType},
+	},
 	"ResourceStatus": {
 		1: {"Name", protowire.BytesType},
 		2: {"Resources", protowire.BytesType},
+	},
+	"Role": {
+		1: {"ObjectMeta", protowire.BytesType},
+		2: {"Rules", protowire.BytesType},
+	},
+	"RoleBinding": {
+		1: {"ObjectMeta", protowire.BytesType},
+		2: {"Subjects", protowire.BytesType},
+		3: {"RoleRef", protowire.BytesType},
+	},
+	"RoleRef": {
+		1: {"APIGroup", protowire.BytesType},
+		2: {"Kind", protowire.BytesType},
+		3: {"Name", protowire.BytesType},
 	},
 	"RollingUpdateDeployment": {
 		1: {"MaxUnavailable", protowire.BytesType},
@@ -958,6 +1070,14 @@ var k8sFields = map[string]map[protowire.Number]field{
 	"ScaleStatus": {
 		1: {"Replicas", protowire.VarintType},
 		2: {"Selector", protowire.BytesType},
+	},
+	"ScopeSelector": {
+		1: {"MatchExpressions", protowire.BytesType},
+	},
+	"ScopedResourceSelectorRequirement": {
+		1: {"ScopeName", protowire.BytesType},
+		2: {"Operator", protowire.BytesType},
+		3: {"Values", protowire.BytesType},
 	},
 	"SeccompProfile": {
 		1: {"Type", protowire.BytesType},
@@ -1003,6 +1123,30 @@ var k8sFields = map[string]map[protowire.Number]field{
 		10: {"WindowsOptions", protowire.BytesType},
 		11: {"SeccompProfile", protowire.BytesType},
 		12: {"AppArmorProfile", protowire.BytesType},
+	},
+	"SelfSubjectAccessReview": {
+		1: {"ObjectMeta", protowire.BytesType},
+		2: {"Spec", protowire.BytesType},
+		3: {"Status", protowire.BytesType},
+	},
+	"SelfSubjectAccessReviewSpec": {
+		1: {"ResourceAttributes", protowire.BytesType},
+		2: {"NonResourceAttributes", protowire.BytesType},
+	},
+	"SelfSubjectReview": {
+		1: {"ObjectMeta", protowire.BytesType},
+		2: {"Status", protowire.BytesType},
+	},
+	"SelfSubjectReviewStatus": {
+		1: {"UserInfo", protowire.BytesType},
+	},
+	"SelfSubjectRulesReview": {
+		1: {"ObjectMeta", protowire.BytesType},
+		2: {"Spec", protowire.BytesType},
+		3: {"Status", protowire.BytesType},
+	},
+	"SelfSubjectRulesReviewSpec": {
+		1: {"Namespace", protowire.BytesType},
 	},
 	"Service": {
 		1: {"ObjectMeta", protowire.BytesType},
@@ -1067,6 +1211,37 @@ var k8sFields = map[string]map[protowire.Number]field{
 		4: {"ReadOnly", protowire.VarintType},
 		5: {"SecretRef", protowire.BytesType},
 	},
+	"Subject": {
+		1: {"Kind", protowire.BytesType},
+		2: {"APIGroup", protowire.BytesType},
+		3: {"Name", protowire.BytesType},
+		4: {"Namespace", protowire.BytesType},
+	},
+	"SubjectAccessReview": {
+		1: {"ObjectMeta", protowire.BytesType},
+		2: {"Spec", protowire.BytesType},
+		3: {"Status", protowire.BytesType},
+	},
+	"SubjectAccessReviewSpec": {
+		1: {"ResourceAttributes", protowire.BytesType},
+		2: {"NonResourceAttributes", protowire.BytesType},
+		3: {"User", protowire.BytesType},
+		4: {"Groups", protowire.BytesType},
+		5: {"Extra", protowire.BytesType},
+		6: {"UID", protowire.BytesType},
+	},
+	"SubjectAccessReviewStatus": {
+		1: {"Allowed", protowire.VarintType},
+		2: {"Reason", protowire.BytesType},
+		3: {"EvaluationError", protowire.BytesType},
+		4: {"Denied", protowire.VarintType},
+	},
+	"SubjectRulesReviewStatus": {
+		1: {"ResourceRules", protowire.BytesType},
+		2: {"NonResourceRules", protowire.BytesType},
+		3: {"Incomplete", protowire.VarintType},
+		4: {"EvaluationError", protowire.BytesType},
+	},
 	"Sysctl": {
 		1: {"Name", protowire.BytesType},
 		2: {"Value", protowire.BytesType},
@@ -1080,6 +1255,35 @@ var k8sFields = map[string]map[protowire.Number]field{
 		2: {"Value", protowire.BytesType},
 		3: {"Effect", protowire.BytesType},
 		4: {"TimeAdded", protowire.BytesType},
+	},
+	"TokenRequest": {
+		1: {"ObjectMeta", protowire.BytesType},
+		2: {"Spec", protowire.BytesType},
+		3: {"Status", protowire.BytesType},
+	},
+	"TokenRequestSpec": {
+		1: {"Audiences", protowire.BytesType},
+		3: {"BoundObjectRef", protowire.BytesType},
+		4: {"ExpirationSeconds", protowire.VarintType},
+	},
+	"TokenRequestStatus": {
+		1: {"Token", protowire.BytesType},
+		2: {"ExpirationTimestamp", protowire.BytesType},
+	},
+	"TokenReview": {
+		1: {"ObjectMeta", protowire.BytesType},
+		2: {"Spec", protowire.BytesType},
+		3: {"Status", protowire.BytesType},
+	},
+	"TokenReviewSpec": {
+		1: {"Token", protowire.BytesType},
+		2: {"Audiences", protowire.BytesType},
+	},
+	"TokenReviewStatus": {
+		1: {"Authenticated", protowire.VarintType},
+		2: {"User", protowire.BytesType},
+		3: {"Error", protowire.BytesType},
+		4: {"Audiences", protowire.BytesType},
 	},
 	"Toleration": {
 		1: {"Key", protowire.BytesType},
@@ -1108,6 +1312,12 @@ var k8sFields = map[string]map[protowire.Number]field{
 		2: {"Kind", protowire.BytesType},
 		3: {"Name", protowire.BytesType},
 		4: {"Namespace", protowire.BytesType},
+	},
+	"UserInfo": {
+		1: {"Username", protowire.BytesType},
+		2: {"UID", protowire.BytesType},
+		3: {"Groups", protowire.BytesType},
+		4: {"Extra", protowire.BytesType},
 	},
 	"Volume": {
 		1: {"Name", protowire.BytesType},
