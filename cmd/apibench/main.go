@@ -58,10 +58,16 @@ func run(ctx context.Context, skiffBin, kubeconfigs string, cfg apibench.Config)
 		if err != nil {
 			return err
 		}
+		fmt.Fprintln(os.Stderr, "measuring the authorization chain...")
+		auth, err := authChain(ctx, p, c)
+		if err != nil {
+			return fmt.Errorf("auth chain: %w", err)
+		}
 		res.Figures = append([]apibench.Figure{
 			{Name: "startup_to_readyz", Value: float64(p.StartUp.Microseconds()) / 1000, Unit: "ms"},
 			{Name: "idle_rss", Value: idle, Unit: "MiB"},
 		}, append(res.Figures, apibench.Figure{Name: "rss_after_load", Value: after, Unit: "MiB"})...)
+		res.Figures = append(res.Figures, auth.Figures...)
 		results = append(results, res)
 	}
 	for _, kc := range strings.Split(kubeconfigs, ",") {
@@ -85,4 +91,23 @@ func run(ctx context.Context, skiffBin, kubeconfigs string, cfg apibench.Config)
 	}
 	apibench.Print(os.Stdout, results)
 	return nil
+}
+
+// authChain compares creates as system:masters (the admin's certificate, and a
+// token) with creates as a token user whose rights come from an RBAC RoleBinding.
+func authChain(ctx context.Context, p *apibench.SkiffProcess, admin *client.Client) (*apibench.Result, error) {
+	masters, err := apibench.TokenClient(p.URL, p.CAFile, apibench.MastersUserToken)
+	if err != nil {
+		return nil, err
+	}
+	rbacUser, err := apibench.TokenClient(p.URL, p.CAFile, apibench.RBACUserToken)
+	if err != nil {
+		return nil, err
+	}
+	ids := []apibench.Identity{
+		{Name: "masters_cert", Client: admin},
+		{Name: "masters_token", Client: masters},
+		{Name: "rbac_token", Client: rbacUser},
+	}
+	return apibench.AuthChain(ctx, admin, apibench.RBACUser, ids, apibench.DefaultAuthChainConfig())
 }

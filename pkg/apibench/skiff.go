@@ -18,16 +18,31 @@ import (
 // SkiffProcess is a Skiff apiserver started for the benchmark.
 type SkiffProcess struct {
 	Kubeconfig string
-	StartUp    time.Duration
-	cmd        *exec.Cmd
-	dir        string
+	// URL and CAFile are where the server is and the CA that signs its certificate.
+	URL, CAFile string
+	StartUp     time.Duration
+	cmd         *exec.Cmd
+	dir         string
 }
+
+// BenchTokens is the static token file StartSkiff gives the server: a user bound
+// to nothing (apibench binds it) and one in system:masters.
+const (
+	RBACUserToken    = "apibench-rbac-token"
+	MastersUserToken = "apibench-masters-token"
+	RBACUser         = "apibench-rbac"
+)
 
 // StartSkiff starts bin/apiserver with a fresh data directory on free loopback
 // ports and returns once /readyz answers; StartUp is the time from exec to ready.
 func StartSkiff(bin string) (*SkiffProcess, error) {
 	dir, err := os.MkdirTemp("", "apibench-skiff-")
 	if err != nil {
+		return nil, err
+	}
+	tokens := filepath.Join(dir, "tokens.csv")
+	lines := RBACUserToken + "," + RBACUser + ",9001\n" + MastersUserToken + ",apibench-masters,9002,\"system:masters\"\n"
+	if err := os.WriteFile(tokens, []byte(lines), 0o600); err != nil {
 		return nil, err
 	}
 	ports, err := freePorts(3)
@@ -39,7 +54,7 @@ func StartSkiff(bin string) (*SkiffProcess, error) {
 		"--secure-port", strconv.Itoa(ports[0]),
 		"--embedded-etcd-client-url", fmt.Sprintf("http://127.0.0.1:%d", ports[1]),
 		"--embedded-etcd-peer-url", fmt.Sprintf("http://127.0.0.1:%d", ports[2]),
-		"--log-level", "warn")
+		"--token-auth-file", tokens, "--log-level", "warn")
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// Only /readyz's answer is timed here; certificates are checked by the
@@ -49,7 +64,7 @@ func StartSkiff(bin string) (*SkiffProcess, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	p := &SkiffProcess{Kubeconfig: filepath.Join(dir, "admin.kubeconfig"), cmd: cmd, dir: dir}
+	p := &SkiffProcess{Kubeconfig: filepath.Join(dir, "admin.kubeconfig"), URL: url, CAFile: filepath.Join(dir, "ca.crt"), cmd: cmd, dir: dir}
 	for time.Since(start) < 30*time.Second {
 		if resp, err := probe.Get(url + "/readyz"); err == nil {
 			resp.Body.Close()

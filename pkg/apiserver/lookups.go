@@ -23,6 +23,7 @@ type lookups struct {
 // caches are the in-memory copies of objects consulted on every request.
 type caches struct {
 	namespaces          *client.Informer[*api.Namespace]
+	serviceAccounts     *client.Informer[*api.ServiceAccount]
 	pods                *client.Informer[*api.Pod]
 	limitRanges         *client.Informer[*api.LimitRange]
 	quotas              *client.Informer[*api.ResourceQuota]
@@ -43,6 +44,7 @@ func namespaceOf[T api.Object](o T) []string { return []string{o.GetObjectMeta()
 func (s *Server) startCaches() *caches {
 	c := &caches{
 		namespaces:          informerFor[*api.Namespace](s.bg, s, "", "v1", "namespaces"),
+		serviceAccounts:     informerFor[*api.ServiceAccount](s.bg, s, "", "v1", "serviceaccounts"),
 		pods:                informerFor[*api.Pod](s.bg, s, "", "v1", "pods"),
 		limitRanges:         informerFor[*api.LimitRange](s.bg, s, "", "v1", "limitranges"),
 		quotas:              informerFor[*api.ResourceQuota](s.bg, s, "", "v1", "resourcequotas"),
@@ -88,7 +90,12 @@ func (l lookups) GetNamespace(ctx context.Context, name string) (*api.Namespace,
 	return obj.(*api.Namespace), nil
 }
 
+// GetServiceAccount reads the cache, and storage when the cache has not caught up:
+// every pod create looks up its service account.
 func (l lookups) GetServiceAccount(ctx context.Context, namespace, name string) (*api.ServiceAccount, error) {
+	if sa, ok := l.c.serviceAccounts.Get(namespace + "/" + name); ok {
+		return sa, nil
+	}
 	obj, err := l.get(ctx, "", "serviceaccounts", namespace, name)
 	if err != nil {
 		return nil, err
@@ -96,7 +103,12 @@ func (l lookups) GetServiceAccount(ctx context.Context, namespace, name string) 
 	return obj.(*api.ServiceAccount), nil
 }
 
+// GetPod reads the cache, and storage when the cache has not caught up: tokens
+// bound to pods look their pod up on every request.
 func (l lookups) GetPod(ctx context.Context, namespace, name string) (*api.Pod, error) {
+	if p, ok := l.c.pods.Get(namespace + "/" + name); ok {
+		return p, nil
+	}
 	obj, err := l.get(ctx, "", "pods", namespace, name)
 	if err != nil {
 		return nil, err
