@@ -5,6 +5,8 @@
 // sub-packages (labels, fields, resource).
 package api
 
+import "crypto/rand"
+
 // TypeMeta says what kind of object a JSON document is (for example kind "Pod",
 // apiVersion "v1").
 type TypeMeta struct {
@@ -171,4 +173,17 @@ const InitialEventsEndAnnotation = "k8s.io/initial-events-end"
 type PartialObjectMetadata struct {
 	TypeMeta   `json:",inline"`
 	ObjectMeta `json:"metadata"`
+}
+
+// NameSuffix is what Kubernetes appends to a generateName (and to generated
+// volume names): five random characters from an alphabet without vowels or
+// look-alikes, so no words or ambiguous names come out.
+func NameSuffix() string {
+	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
+	var b [5]byte
+	rand.Read(b[:])
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b[:])
 }

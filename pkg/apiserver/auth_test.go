@@ -184,13 +184,7 @@ func (c *authCluster) code(t *testing.T, who, method, path string, body any) int
 
 func (c *authCluster) eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(t, what, cond)
 }
 
 // TestAuthorizationTable runs identity × verb × resource × namespace through the

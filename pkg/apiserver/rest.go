@@ -154,18 +154,6 @@ func newUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// generateNameSuffix is what Kubernetes appends to generateName: five characters
-// from an alphabet without vowels or look-alikes.
-func generateNameSuffix() string {
-	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
-	var b [5]byte
-	rand.Read(b[:])
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b[:])
-}
-
 // dryRun reads the dryRun parameter: only "All" is valid.
 func dryRun(r *http.Request) (bool, error) {
 	vals := r.URL.Query()["dryRun"]

@@ -98,7 +98,7 @@ func (c *call) create(w http.ResponseWriter, r *http.Request) {
 	}
 	generated := m.Name == "" && m.GenerateName != ""
 	if generated {
-		m.Name = m.GenerateName + generateNameSuffix()
+		m.Name = m.GenerateName + api.NameSuffix()
 	}
 	c.s.prepareCreate(c.res, obj)
 	if err := c.admit(ctx, admission.Create, obj, nil, "", dry); err != nil {
@@ -112,7 +112,7 @@ func (c *call) create(w http.ResponseWriter, r *http.Request) {
 			if !generated || !errors.Is(err, storage.ErrAlreadyExists) || attempt == 7 {
 				break
 			}
-			m.Name = m.GenerateName + generateNameSuffix()
+			m.Name = m.GenerateName + api.NameSuffix()
 		}
 		if err != nil {
 			c.s.writeError(w, r, err, c.res, m.Name)

@@ -6,7 +6,6 @@ package serviceaccount
 
 import (
 	"context"
-	"crypto/rand"
 
 	"skiff/pkg/api"
 	"skiff/pkg/apiserver/admission"
@@ -74,7 +73,7 @@ func (p *Plugin) Admit(ctx context.Context, a *admission.Attributes) error {
 	if !automount(pod, sa) || hasMount(pod) {
 		return nil
 	}
-	name := VolumePrefix + suffix()
+	name := VolumePrefix + api.NameSuffix()
 	mode := int32(0o644)
 	exp := int64(TokenExpirationSeconds)
 	pod.Spec.Volumes = append(pod.Spec.Volumes, api.Volume{Name: name, VolumeSource: api.VolumeSource{
@@ -134,14 +133,4 @@ func hasMount(pod *api.Pod) bool {
 		}
 	}
 	return false
-}
-
-func suffix() string {
-	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
-	var b [5]byte
-	rand.Read(b[:])
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b[:])
 }
