@@ -2,6 +2,7 @@ package apiserver_test
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -382,5 +383,36 @@ func TestAuditLog(t *testing.T) {
 	}
 	if info, err := os.Stat(logPath); err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("audit log mode: %v %v", info.Mode(), err)
+	}
+}
+
+// TestTLSMinimumAndKeyModes: TLS below 1.2 is refused, and every private key
+// the server writes is readable by its owner only.
+func TestTLSMinimumAndKeyModes(t *testing.T) {
+	s := apiservertest.Start(t)
+	addr := strings.TrimPrefix(s.URL(), "https://")
+	conn, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, MaxVersion: tls.VersionTLS11})
+	if err == nil {
+		conn.Close()
+		t.Error("a TLS 1.1 handshake succeeded")
+	}
+	conn, err = tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12})
+	if err != nil {
+		t.Errorf("TLS 1.2: %v", err)
+	} else {
+		conn.Close()
+	}
+	keys, _ := filepath.Glob(filepath.Join(s.DataDir, "*.key"))
+	if len(keys) < 3 { // ca.key, apiserver.key, sa.key at least
+		t.Fatalf("keys in the data dir: %v", keys)
+	}
+	for _, k := range append(keys, filepath.Join(s.DataDir, "admin.kubeconfig")) {
+		info, err := os.Stat(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := info.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s has mode %o, want 0600", filepath.Base(k), mode)
+		}
 	}
 }
