@@ -72,7 +72,10 @@ func (p *PodWrapper) InitReq(req map[string]string) *PodWrapper {
 }
 
 // NodeSelector sets spec.nodeSelector.
-func (p *PodWrapper) NodeSelector(sel map[string]string) *PodWrapper { p.Spec.NodeSelector = sel; return p }
+func (p *PodWrapper) NodeSelector(sel map[string]string) *PodWrapper {
+	p.Spec.NodeSelector = sel
+	return p
+}
 
 // Toleration adds a toleration.
 func (p *PodWrapper) Toleration(key, op, value, effect string) *PodWrapper {
