@@ -21,6 +21,10 @@ const (
 	ServingCertFile = "apiserver.crt"
 	ServingKeyFile  = "apiserver.key"
 	AdminKubeconfig = "admin.kubeconfig"
+	// SchedulerKubeconfig and ControllerManagerKubeconfig are the components'
+	// own credentials.
+	SchedulerKubeconfig         = "scheduler.kubeconfig"
+	ControllerManagerKubeconfig = "controller-manager.kubeconfig"
 	// ServiceAccountKeyFile signs service-account tokens.
 	ServiceAccountKeyFile = "sa.key"
 )
@@ -69,10 +73,12 @@ func ensurePKI(o *Options, serverURL string) (*clusterPKI, error) {
 	}
 	serving := tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}
 
-	kcPath := filepath.Join(dir, AdminKubeconfig)
-	if kc, err := client.LoadKubeconfig(kcPath); err != nil || kc.Server != serverURL {
-		if err := writeAdminKubeconfig(ca, kcPath, serverURL); err != nil {
-			return nil, err
+	for _, u := range kubeconfigUsers {
+		kcPath := filepath.Join(dir, u.file)
+		if kc, err := client.LoadKubeconfig(kcPath); err != nil || kc.Server != serverURL {
+			if err := writeClientKubeconfig(ca, kcPath, serverURL, u.user, u.groups); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return &clusterPKI{ca: ca, serving: serving}, nil
@@ -120,14 +126,26 @@ func covers(cert *x509.Certificate, dns []string, ips []net.IP) bool {
 	return true
 }
 
-// writeAdminKubeconfig issues a client certificate for user admin in group
-// system:masters and writes a kubeconfig (0600) that uses it.
-func writeAdminKubeconfig(ca *pki.CA, path, serverURL string) error {
+// kubeconfigUsers are the kubeconfigs written in the data directory: the
+// administrator's, and one for each control-plane component, whose rights come
+// from its RBAC role (system:kube-scheduler, system:kube-controller-manager).
+var kubeconfigUsers = []struct {
+	file, user string
+	groups     []string
+}{
+	{AdminKubeconfig, "admin", []string{"system:masters"}},
+	{SchedulerKubeconfig, "system:kube-scheduler", nil},
+	{ControllerManagerKubeconfig, "system:kube-controller-manager", nil},
+}
+
+// writeClientKubeconfig issues a client certificate for a user and groups and
+// writes a kubeconfig (0600) that uses it.
+func writeClientKubeconfig(ca *pki.CA, path, serverURL, user string, groups []string) error {
 	key, err := pki.NewKey()
 	if err != nil {
 		return err
 	}
-	cert, err := ca.IssueClient("admin", []string{"system:masters"}, key.Public())
+	cert, err := ca.IssueClient(user, groups, key.Public())
 	if err != nil {
 		return err
 	}
@@ -136,7 +154,7 @@ func writeAdminKubeconfig(ca *pki.CA, path, serverURL string) error {
 		return err
 	}
 	cfg := &client.Config{Server: serverURL, CAData: pki.EncodeCert(ca.Cert), CertData: pki.EncodeCert(cert), KeyData: keyPEM}
-	data, err := cfg.Kubeconfig("skiff", "admin")
+	data, err := cfg.Kubeconfig("skiff", user)
 	if err != nil {
 		return err
 	}
