@@ -176,6 +176,23 @@ type NodeInfo struct {
 	// Generation changes whenever the NodeInfo does; snapshots copy only the
 	// NodeInfos whose generation moved.
 	Generation int64
+	// PodsWithAffinity and PodsWithRequiredAntiAffinity count Pods with pod
+	// (anti-)affinity terms, and with required anti-affinity terms.
+	PodsWithAffinity, PodsWithRequiredAntiAffinity int
+}
+
+func affinityCounts(p *api.Pod) (affinity, requiredAnti int) {
+	a := p.Spec.Affinity
+	if a == nil {
+		return 0, 0
+	}
+	if a.PodAffinity != nil || a.PodAntiAffinity != nil {
+		affinity = 1
+	}
+	if a.PodAntiAffinity != nil && len(a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) > 0 {
+		requiredAnti = 1
+	}
+	return affinity, requiredAnti
 }
 
 // NewNodeInfo returns the NodeInfo of a node and its pods.
@@ -208,6 +225,9 @@ func (n *NodeInfo) AddPod(p *api.Pod) {
 	n.Requested.Add(PodRequests(p))
 	n.NonZeroRequested.Add(NonZeroRequests(p))
 	n.UsedPorts = append(n.UsedPorts, PodHostPorts(p)...)
+	a, r := affinityCounts(p)
+	n.PodsWithAffinity += a
+	n.PodsWithRequiredAntiAffinity += r
 }
 
 // RemovePod takes a pod (matched by namespace and name) off the node.
@@ -217,6 +237,9 @@ func (n *NodeInfo) RemovePod(p *api.Pod) error {
 			n.Pods = append(n.Pods[:i:i], n.Pods[i+1:]...)
 			n.Requested.Sub(PodRequests(q))
 			n.NonZeroRequested.Sub(NonZeroRequests(q))
+			a, r := affinityCounts(q)
+			n.PodsWithAffinity -= a
+			n.PodsWithRequiredAntiAffinity -= r
 			n.UsedPorts = nil
 			for _, r := range n.Pods {
 				n.UsedPorts = append(n.UsedPorts, PodHostPorts(r)...)
@@ -237,5 +260,8 @@ func (n *NodeInfo) Clone() *NodeInfo {
 		NonZeroRequested: n.NonZeroRequested.Clone(),
 		UsedPorts:        append([]HostPort(nil), n.UsedPorts...),
 		Generation:       n.Generation,
+
+		PodsWithAffinity:             n.PodsWithAffinity,
+		PodsWithRequiredAntiAffinity: n.PodsWithRequiredAntiAffinity,
 	}
 }

@@ -3,10 +3,12 @@ package framework
 import "skiff/pkg/api"
 
 // Snapshot is the cluster as one scheduling cycle sees it: every node with its
-// pods. It does not change while a cycle uses it.
+// pods. It does not change while a cycle uses it; between cycles the
+// scheduler's cache updates it in place (Put, Delete, Refresh), copying only
+// the nodes that changed.
 type Snapshot struct {
-	nodes  []*NodeInfo
-	byName map[string]*NodeInfo
+	nodes []*NodeInfo
+	index map[string]int // node name → position in nodes
 	// havePodsWithAffinity lists nodes with at least one pod that has pod
 	// (anti-)affinity terms, so InterPodAffinity need not look at every pod.
 	havePodsWithAffinity             []*NodeInfo
@@ -14,54 +16,76 @@ type Snapshot struct {
 }
 
 // NewSnapshot builds a snapshot from nodes and the pods bound (or assumed) to
-// them; pods on nodes not in the list are ignored.
+// them; pods on nodes not in the list are ignored. Tests use it.
 func NewSnapshot(nodes []*api.Node, pods []*api.Pod) *Snapshot {
-	infos := make([]*NodeInfo, 0, len(nodes))
-	byName := make(map[string]*NodeInfo, len(nodes))
+	s := NewEmptySnapshot()
+	infos := map[string]*NodeInfo{}
 	for _, n := range nodes {
 		ni := NewNodeInfo(n)
-		infos = append(infos, ni)
-		byName[n.Name] = ni
+		infos[n.Name] = ni
+		s.Put(ni)
 	}
 	for _, p := range pods {
-		if ni, ok := byName[p.Spec.NodeName]; ok {
+		if ni, ok := infos[p.Spec.NodeName]; ok {
 			ni.AddPod(p)
 		}
 	}
-	return NewSnapshotFromInfos(infos)
-}
-
-// NewSnapshotFromInfos builds a snapshot from NodeInfos, which it then owns.
-func NewSnapshotFromInfos(infos []*NodeInfo) *Snapshot {
-	s := &Snapshot{nodes: infos, byName: make(map[string]*NodeInfo, len(infos))}
-	for _, ni := range infos {
-		s.byName[ni.Name()] = ni
-		affinity, antiAffinity := false, false
-		for _, p := range ni.Pods {
-			if a := p.Spec.Affinity; a != nil {
-				if a.PodAffinity != nil || a.PodAntiAffinity != nil {
-					affinity = true
-				}
-				if a.PodAntiAffinity != nil && len(a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) > 0 {
-					antiAffinity = true
-				}
-			}
-		}
-		if affinity {
-			s.havePodsWithAffinity = append(s.havePodsWithAffinity, ni)
-		}
-		if antiAffinity {
-			s.havePodsWithRequiredAntiAffinity = append(s.havePodsWithRequiredAntiAffinity, ni)
-		}
-	}
+	s.Refresh()
 	return s
 }
 
-// List returns every node, in a stable order.
+// NewEmptySnapshot returns a snapshot with no nodes.
+func NewEmptySnapshot() *Snapshot { return &Snapshot{index: map[string]int{}} }
+
+// Put adds ni, or replaces the node of the same name. Call Refresh after a
+// batch of changes.
+func (s *Snapshot) Put(ni *NodeInfo) {
+	if i, ok := s.index[ni.Name()]; ok {
+		s.nodes[i] = ni
+		return
+	}
+	s.index[ni.Name()] = len(s.nodes)
+	s.nodes = append(s.nodes, ni)
+}
+
+// Delete removes the named node. Call Refresh after a batch of changes.
+func (s *Snapshot) Delete(name string) {
+	i, ok := s.index[name]
+	if !ok {
+		return
+	}
+	last := len(s.nodes) - 1
+	s.nodes[i] = s.nodes[last]
+	s.index[s.nodes[i].Name()] = i
+	s.nodes[last] = nil
+	s.nodes = s.nodes[:last]
+	delete(s.index, name)
+}
+
+// Refresh recomputes the lists of nodes with affinity pods.
+func (s *Snapshot) Refresh() {
+	s.havePodsWithAffinity = s.havePodsWithAffinity[:0]
+	s.havePodsWithRequiredAntiAffinity = s.havePodsWithRequiredAntiAffinity[:0]
+	for _, ni := range s.nodes {
+		if ni.PodsWithAffinity > 0 {
+			s.havePodsWithAffinity = append(s.havePodsWithAffinity, ni)
+		}
+		if ni.PodsWithRequiredAntiAffinity > 0 {
+			s.havePodsWithRequiredAntiAffinity = append(s.havePodsWithRequiredAntiAffinity, ni)
+		}
+	}
+}
+
+// List returns every node. The order is stable between changes.
 func (s *Snapshot) List() []*NodeInfo { return s.nodes }
 
 // Get returns the named node, or nil.
-func (s *Snapshot) Get(name string) *NodeInfo { return s.byName[name] }
+func (s *Snapshot) Get(name string) *NodeInfo {
+	if i, ok := s.index[name]; ok {
+		return s.nodes[i]
+	}
+	return nil
+}
 
 // NumNodes is how many nodes there are.
 func (s *Snapshot) NumNodes() int { return len(s.nodes) }
@@ -74,4 +98,14 @@ func (s *Snapshot) HavePodsWithAffinity() []*NodeInfo { return s.havePodsWithAff
 // pod anti-affinity terms.
 func (s *Snapshot) HavePodsWithRequiredAntiAffinity() []*NodeInfo {
 	return s.havePodsWithRequiredAntiAffinity
+}
+
+// NewSnapshotFromInfos builds a snapshot from NodeInfos, which it then owns.
+func NewSnapshotFromInfos(infos []*NodeInfo) *Snapshot {
+	s := NewEmptySnapshot()
+	for _, ni := range infos {
+		s.Put(ni)
+	}
+	s.Refresh()
+	return s
 }
