@@ -5,7 +5,7 @@ GO        ?= go
 BIN       := $(CURDIR)/bin
 DATA_DIR  ?= $(CURDIR)/_data
 E2E_BIN   := $(CURDIR)/e2e/bin
-COMMANDS  := apiserver apibench
+COMMANDS  := apiserver scheduler apibench schedbench
 KUBECTL_137_VERSION := v1.37.2
 KUBECTL_137_LDFLAGS := \
 	-X k8s.io/client-go/pkg/version.gitVersion=$(KUBECTL_137_VERSION) \
@@ -13,7 +13,7 @@ KUBECTL_137_LDFLAGS := \
 	-X k8s.io/component-base/version.gitVersion=$(KUBECTL_137_VERSION) \
 	-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37
 
-.PHONY: all build test unit run e2e e2e-tools bench lint fuzz clean
+.PHONY: all build test unit run e2e e2e-tools bench schedbench lint fuzz clean
 
 all: build
 
@@ -51,9 +51,14 @@ $(E2E_BIN)/kubectl-1.20:
 	cp $(E2E_BIN)/deb/x/usr/bin/kubectl $@
 	rm -rf $(E2E_BIN)/deb
 
-## bench: API benchmarks against a fresh Skiff apiserver (and any KUBECONFIGS=a,b given)
+## bench: API and scheduler benchmarks against a fresh Skiff (and any KUBECONFIGS=a,b given); FULL=1 adds the 1,000- and 5,000-node scheduler sizes
 bench: build
 	$(BIN)/apibench --start-skiff $(BIN)/apiserver $(if $(KUBECONFIGS),--kubeconfigs $(KUBECONFIGS))
+	$(BIN)/schedbench --start-skiff $(BIN) $(if $(FULL),,--quick) $(if $(KUBECONFIGS),--kubeconfigs $(KUBECONFIGS))
+
+## schedbench: scheduler benchmark only (100 nodes/2,000 pods; FULL=1 for all three sizes)
+schedbench: build
+	$(BIN)/schedbench --start-skiff $(BIN) $(if $(FULL),,--quick) $(if $(KUBECONFIGS),--kubeconfigs $(KUBECONFIGS))
 
 ## lint: gofmt and go vet over both modules
 lint:
