@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -97,15 +98,36 @@ func Decode(s string) (*Breakdown, error) {
 // with the plugin that rejected it and why.
 func (b *Breakdown) Print(w io.Writer) error {
 	fmt.Fprintf(w, "%s\n(as of %s)\n\n", b.Summary, b.Time.Format(time.RFC3339))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NODE\tPLUGIN\tREASON")
+	type row struct {
+		plugin  string
+		reasons []string
+	}
+	rows := map[string]*row{}
+	var nodes []string
+	var more []string
 	for _, r := range b.Rejections {
 		for _, n := range r.Nodes {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", n, r.Plugin, r.Reason)
+			if rows[n] == nil {
+				rows[n] = &row{plugin: r.Plugin}
+				nodes = append(nodes, n)
+			}
+			rows[n].reasons = append(rows[n].reasons, r.Reason)
 		}
 		if r.More > 0 {
-			fmt.Fprintf(tw, "(%d more)\t%s\t%s\n", r.More, r.Plugin, r.Reason)
+			more = append(more, fmt.Sprintf("%d more nodes: %s: %s", r.More, r.Plugin, r.Reason))
 		}
 	}
-	return tw.Flush()
+	sort.Strings(nodes)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tPLUGIN\tREASON")
+	for _, n := range nodes {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", n, rows[n].plugin, strings.Join(rows[n].reasons, ", "))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, m := range more {
+		fmt.Fprintln(w, m)
+	}
+	return nil
 }
