@@ -18,37 +18,36 @@ type CycleState struct {
 	// Snapshot is the cluster as this cycle sees it; plugins must not change it.
 	Snapshot *Snapshot
 
-	mu   sync.RWMutex
-	data map[StateKey]StateData
+	// data is read by every Filter and Score call, from several goroutines, and
+	// written rarely: a sync.Map reads without a lock.
+	data sync.Map // StateKey → StateData
 }
 
 // NewCycleState returns an empty state over a snapshot.
 func NewCycleState(s *Snapshot) *CycleState {
-	return &CycleState{Snapshot: s, data: map[StateKey]StateData{}}
+	return &CycleState{Snapshot: s}
 }
 
 // Read returns the data stored under key, or false.
 func (c *CycleState) Read(key StateKey) (StateData, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	d, ok := c.data[key]
-	return d, ok
+	d, ok := c.data.Load(key)
+	if !ok {
+		return nil, false
+	}
+	return d.(StateData), true
 }
 
 // Write stores data under key.
 func (c *CycleState) Write(key StateKey, d StateData) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.data[key] = d
+	c.data.Store(key, d)
 }
 
 // Clone copies the state (each value through its Clone) over the same snapshot.
 func (c *CycleState) Clone() *CycleState {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
 	out := NewCycleState(c.Snapshot)
-	for k, v := range c.data {
-		out.data[k] = v.Clone()
-	}
+	c.data.Range(func(k, v any) bool {
+		out.data.Store(k, v.(StateData).Clone())
+		return true
+	})
 	return out
 }

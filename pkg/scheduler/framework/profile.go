@@ -327,33 +327,45 @@ func (p *Profile) score(ctx context.Context, state *CycleState, pod *api.Pod, no
 			return nil, fmt.Errorf("prescore %s: %w", pl.Name(), st.Err())
 		}
 	}
-	totals := make([]int64, len(nodes))
+	var plugins []WeightedScorePlugin
 	for _, pl := range p.Score {
-		if skip[pl.Name()] {
-			continue
+		if !skip[pl.Name()] {
+			plugins = append(plugins, pl)
 		}
-		list := make(NodeScoreList, len(nodes))
-		var firstErr atomic.Pointer[Status]
-		parallelize(ctx, len(nodes), func(i int) {
-			s, st := pl.Score(ctx, state, pod, nodes[i])
+	}
+	// One parallel pass over the nodes runs every plugin, then each plugin's
+	// scores are normalized and weighed.
+	lists := make([]NodeScoreList, len(plugins))
+	for i := range lists {
+		lists[i] = make(NodeScoreList, len(nodes))
+	}
+	var firstErr atomic.Pointer[error]
+	parallelize(ctx, len(nodes), func(n int) {
+		for i, pl := range plugins {
+			s, st := pl.Score(ctx, state, pod, nodes[n])
 			if !st.IsSuccess() {
-				firstErr.CompareAndSwap(nil, st)
+				err := fmt.Errorf("score %s: %w", pl.Name(), st.Err())
+				firstErr.CompareAndSwap(nil, &err)
 			}
-			list[i] = NodeScore{Name: nodes[i].Name(), Score: s}
-		})
-		if st := firstErr.Load(); st != nil {
-			return nil, fmt.Errorf("score %s: %w", pl.Name(), st.Err())
+			lists[i][n] = NodeScore{Name: nodes[n].Name(), Score: s}
 		}
+	})
+	if err := firstErr.Load(); err != nil {
+		return nil, *err
+	}
+	totals := make([]int64, len(nodes))
+	for i, pl := range plugins {
+		list := lists[i]
 		if norm, ok := pl.ScorePlugin.(ScoreNormalizer); ok {
 			if st := norm.NormalizeScore(ctx, state, pod, list); !st.IsSuccess() {
 				return nil, fmt.Errorf("normalize %s: %w", pl.Name(), st.Err())
 			}
 		}
-		for i, s := range list {
+		for n, s := range list {
 			if s.Score < MinNodeScore || s.Score > MaxNodeScore {
 				return nil, fmt.Errorf("plugin %s scored node %s %d, outside [%d, %d]", pl.Name(), s.Name, s.Score, MinNodeScore, MaxNodeScore)
 			}
-			totals[i] += s.Score * pl.Weight
+			totals[n] += s.Score * pl.Weight
 		}
 	}
 	return totals, nil

@@ -54,13 +54,33 @@ type spread struct {
 func (s *spread) Clone() framework.StateData { return s }
 
 // PreScore counts, once for every Score, the nodes that have each image.
-func (*ImageLocality) PreScore(_ context.Context, state *framework.CycleState, pod *api.Pod, _ []*framework.NodeInfo) *framework.Status {
+func (*ImageLocality) PreScore(_ context.Context, state *framework.CycleState, pod *api.Pod, nodes []*framework.NodeInfo) *framework.Status {
+	// Counting an image's spread reads every node in the cluster; skip it when
+	// no candidate node has any of the pod's images (the usual case), since
+	// every node would score 0.
+	if !anyHasImage(nodes, podImages(pod)) {
+		return framework.NewStatus(framework.Skip)
+	}
 	s, err := imageSpread(state, pod)
 	if err != nil {
 		return framework.AsStatus(err)
 	}
 	state.Write(preScoreKey, s)
 	return nil
+}
+
+func anyHasImage(nodes []*framework.NodeInfo, images []string) bool {
+	for _, ni := range nodes {
+		if len(ni.Node.Status.Images) == 0 {
+			continue
+		}
+		for _, image := range images {
+			if _, ok := imageSize(ni.Node, image); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Score sums the sizes of the pod's images the node has, each scaled by the

@@ -111,7 +111,20 @@ func TestScore(t *testing.T) {
 			ctx := context.Background()
 			snapshot := framework.NewSnapshot(tt.nodes, nil)
 			withPreScore := framework.NewCycleState(snapshot)
-			if status := il.PreScore(ctx, withPreScore, tt.pod, snapshot.List()); !status.IsSuccess() {
+			// PreScore skips scoring exactly when no node has any of the
+			// pod's images, so every score would be 0.
+			status := il.PreScore(ctx, withPreScore, tt.pod, snapshot.List())
+			allZero := true
+			for _, s := range tt.want {
+				allZero = allZero && s.Score == 0
+			}
+			if status.IsSkip() && !allZero {
+				t.Fatal("PreScore skipped scoring, but some node has the image")
+			}
+			if tt.name == "no node has the image" && !status.IsSkip() {
+				t.Errorf("PreScore: %v, want Skip when no node has the image", status.Code())
+			}
+			if !status.IsSuccess() && !status.IsSkip() {
 				t.Fatalf("PreScore: %v", status.Message())
 			}
 			for name, state := range map[string]*framework.CycleState{
