@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts Skiff's control plane on this machine and stops it on Ctrl-C.
+# Starts Skiff's control plane on this machine (apiserver, scheduler) and stops
+# it on Ctrl-C.
 # The data directory keeps the CA, the admin kubeconfig and etcd's data, so a
 # second run reuses them.
 set -euo pipefail
@@ -35,14 +36,18 @@ for _ in $(seq 1 300); do
 	sleep 0.1
 done
 
+"$BIN/scheduler" --kubeconfig "$DATA_DIR/server/scheduler.kubeconfig" 2>>"$DATA_DIR/scheduler.log" &
+pids+=($!)
+
 cat <<MSG
 
 Skiff is running.  Logs: $DATA_DIR/*.log
 
   export KUBECONFIG=$kubeconfig
   kubectl get namespaces
-  kubectl create deployment web --image=busybox:1.36 --replicas=3
-  kubectl get deployments,pods -o wide
+  kubectl apply -f examples/scheduling/     # a Node (no agent yet) and two pods
+  kubectl get pods -o wide                  # web is bound to lab-1; too-big is Pending
+  bin/skiffctl why-pending too-big          # which plugin rejected each node, and why
 
 Press Ctrl-C to stop.
 MSG

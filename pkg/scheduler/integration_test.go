@@ -173,23 +173,26 @@ func TestResourcesFitExactly(t *testing.T) {
 	if b.Summary != want || len(b.Rejections) != 1 || b.Rejections[0].Plugin != "NodeResourcesFit" || b.Rejections[0].Nodes[0] != "two-cpus" {
 		t.Errorf("breakdown: %+v", b)
 	}
-	c.waitFor("a FailedScheduling event", func() bool {
-		evs, err := client.Events(c.Client, "default").List(context.Background(), client.ListOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range evs.Items {
-			if e.Reason == "FailedScheduling" && e.InvolvedObject.Name == pending && e.Message == want {
-				return true
-			}
-		}
-		return false
-	})
+	c.waitFor("a FailedScheduling event", func() bool { return c.hasEvent("FailedScheduling", pending, want) })
 
 	c.addNode(cpuNode("another", "1"))
 	if node := c.waitBound(pending); node != "another" {
 		t.Errorf("%s bound to %s, want another", pending, node)
 	}
+	c.waitFor("a Scheduled event", func() bool { return c.hasEvent("Scheduled", pending, "Successfully assigned default/"+pending+" to another") })
+}
+
+func (c *cluster) hasEvent(reason, pod, message string) bool {
+	evs, err := client.Events(c.Client, "default").List(context.Background(), client.ListOptions{})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for _, e := range evs.Items {
+		if e.Reason == reason && e.InvolvedObject.Name == pod && e.Message == message {
+			return true
+		}
+	}
+	return false
 }
 
 // TestPlacementRules: taints and tolerations, node selectors and affinity.

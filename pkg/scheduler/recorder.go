@@ -31,7 +31,14 @@ type recorder struct {
 	pending map[string]verdict // by pod key, waiting to be written
 	written map[string]verdict // by pod key, last written
 	wake    chan struct{}
+	// scheduled holds "Successfully assigned" events to write. Events are
+	// best effort: when it is full (a burst of thousands of pods), more are
+	// dropped rather than slowing scheduling, as client-go's recorder does.
+	scheduled chan *api.Event
 }
+
+// maxQueuedEvents bounds the Scheduled events waiting to be written.
+const maxQueuedEvents = 1000
 
 type verdict struct {
 	pod       *api.Pod
@@ -40,7 +47,8 @@ type verdict struct {
 }
 
 func newRecorder(c *client.Client, log *slog.Logger) *recorder {
-	return &recorder{c: c, log: log, pending: map[string]verdict{}, written: map[string]verdict{}, wake: make(chan struct{}, 1)}
+	return &recorder{c: c, log: log, pending: map[string]verdict{}, written: map[string]verdict{}, wake: make(chan struct{}, 1),
+		scheduled: make(chan *api.Event, maxQueuedEvents)}
 }
 
 // Unschedulable queues the verdict for a pod that fits nowhere.
@@ -62,8 +70,33 @@ func (r *recorder) Unschedulable(p *api.Pod, fe *framework.FitError) {
 	}
 }
 
-// Run writes queued verdicts until ctx ends.
+// Scheduled records that a pod was bound (the Event kubectl describe shows).
+func (r *recorder) Scheduled(p *api.Pod, node string) {
+	now := time.Now()
+	ev := newEvent(p, now, "Normal", "Scheduled", fmt.Sprintf("Successfully assigned %s/%s to %s", p.Namespace, p.Name, node))
+	select {
+	case r.scheduled <- ev:
+	default:
+	}
+	r.mu.Lock()
+	delete(r.written, client.KeyOf(p))
+	r.mu.Unlock()
+}
+
+// Run writes queued verdicts and events until ctx ends.
 func (r *recorder) Run(ctx context.Context) {
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev := <-r.scheduled:
+				if _, err := client.Events(r.c, ev.Namespace).Create(ctx, ev); err != nil && ctx.Err() == nil {
+					r.log.Debug("could not record a Scheduled event", "pod", ev.InvolvedObject.Name, "err", err)
+				}
+			}
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
@@ -105,16 +138,21 @@ func (r *recorder) write(ctx context.Context, v verdict) {
 	if _, err := client.Pods(r.c, p.Namespace).Patch(ctx, p.Name, "application/strategic-merge-patch+json", data, "status"); err != nil && ctx.Err() == nil {
 		r.log.Debug("could not record why a pod is pending", "pod", client.KeyOf(p), "err", err)
 	}
-	ev := &api.Event{
-		ObjectMeta: api.ObjectMeta{Name: fmt.Sprintf("%s.%x", p.Name, v.at.UnixNano()), Namespace: p.Namespace},
-		InvolvedObject: api.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: p.Namespace, Name: p.Name,
-			UID: p.UID, ResourceVersion: p.ResourceVersion},
-		Reason: "FailedScheduling", Message: v.breakdown.Summary, Type: "Warning", Count: 1,
-		Source:         api.EventSource{Component: api.DefaultSchedulerName},
-		FirstTimestamp: api.NewTime(v.at), LastTimestamp: api.NewTime(v.at),
-	}
+	ev := newEvent(p, v.at, "Warning", "FailedScheduling", v.breakdown.Summary)
 	if _, err := client.Events(r.c, p.Namespace).Create(ctx, ev); err != nil && ctx.Err() == nil {
 		r.log.Debug("could not record a FailedScheduling event", "pod", client.KeyOf(p), "err", err)
+	}
+}
+
+// newEvent is an Event about pod from the scheduler.
+func newEvent(p *api.Pod, at time.Time, typ, reason, message string) *api.Event {
+	return &api.Event{
+		ObjectMeta: api.ObjectMeta{Name: fmt.Sprintf("%s.%x", p.Name, at.UnixNano()), Namespace: p.Namespace},
+		InvolvedObject: api.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: p.Namespace, Name: p.Name,
+			UID: p.UID, ResourceVersion: p.ResourceVersion},
+		Reason: reason, Message: message, Type: typ, Count: 1,
+		Source:         api.EventSource{Component: api.DefaultSchedulerName},
+		FirstTimestamp: api.NewTime(at), LastTimestamp: api.NewTime(at),
 	}
 }
 

@@ -184,6 +184,7 @@ func (s *Scheduler) scheduleOne(ctx context.Context) {
 		st := prof.RunBind(ctx, state, &assumed, res.NodeName)
 		if st.IsSuccess() {
 			s.metrics.observeE2E(time.Since(time.Unix(0, qpi.Timestamp)))
+			s.recorder.Scheduled(&assumed, res.NodeName)
 			return
 		}
 		s.log.Warn("binding failed", "pod", client.KeyOf(pod), "node", res.NodeName, "plugin", st.Plugin(), "err", st.Message())
