@@ -8,6 +8,7 @@ package scheduler
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -247,6 +248,18 @@ func (s *Scheduler) updateQueueMetrics() {
 func NewHandle(c *client.Client) framework.Handle { return handle{c} }
 
 type handle struct{ c *client.Client }
+
+// DeletePod deletes a preemption victim; its grace period is its own.
+func (h handle) DeletePod(ctx context.Context, pod *api.Pod) error {
+	return client.Pods(h.c, pod.Namespace).Delete(ctx, pod.Name, &api.DeleteOptions{Preconditions: &api.Preconditions{UID: &pod.UID}})
+}
+
+// NominateNode patches status.nominatedNodeName.
+func (h handle) NominateNode(ctx context.Context, pod *api.Pod, node string) error {
+	patch, _ := json.Marshal(map[string]any{"status": map[string]any{"nominatedNodeName": node}})
+	_, err := client.Pods(h.c, pod.Namespace).Patch(ctx, pod.Name, "application/merge-patch+json", patch, "status")
+	return err
+}
 
 // Bind posts pods/binding.
 func (h handle) Bind(ctx context.Context, pod *api.Pod, node string) error {

@@ -1,6 +1,11 @@
 package framework
 
-import "sync"
+import (
+	"context"
+	"sync"
+
+	"skiff/pkg/api"
+)
 
 // StateKey names one plugin's data in a CycleState.
 type StateKey string
@@ -17,6 +22,10 @@ type StateData interface {
 type CycleState struct {
 	// Snapshot is the cluster as this cycle sees it; plugins must not change it.
 	Snapshot *Snapshot
+	// RunFilters runs the profile's filters for pod on a node, which may be a
+	// changed copy of one in the Snapshot: PostFilter plugins use it to ask
+	// "would the pod fit if these pods were gone?". Set by the profile.
+	RunFilters func(ctx context.Context, pod *api.Pod, node *NodeInfo) *Status
 
 	// data is read by every Filter and Score call, from several goroutines, and
 	// written rarely: a sync.Map reads without a lock.
@@ -45,6 +54,7 @@ func (c *CycleState) Write(key StateKey, d StateData) {
 // Clone copies the state (each value through its Clone) over the same snapshot.
 func (c *CycleState) Clone() *CycleState {
 	out := NewCycleState(c.Snapshot)
+	out.RunFilters = c.RunFilters
 	c.data.Range(func(k, v any) bool {
 		out.data.Store(k, v.(StateData).Clone())
 		return true

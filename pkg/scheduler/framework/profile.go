@@ -307,6 +307,12 @@ func parallelize(ctx context.Context, n int, fn func(i int)) int {
 // nowhere; the FitError is returned either way, so the pod waits for its
 // nomination (if any) to come true.
 func (p *Profile) postFilter(ctx context.Context, state *CycleState, pod *api.Pod, fe *FitError) error {
+	if len(p.PostFilter) == 0 || fe.Diagnosis.PreFilter != nil {
+		return fe
+	}
+	state.RunFilters = func(ctx context.Context, pod *api.Pod, ni *NodeInfo) *Status {
+		return runFilters(ctx, p.Filter, state, pod, ni)
+	}
 	for _, pl := range p.PostFilter {
 		if _, st := pl.PostFilter(ctx, state, pod, fe.Diagnosis.NodeToStatus); st.IsSuccess() {
 			break

@@ -5,6 +5,7 @@ package plugins
 import (
 	"skiff/pkg/scheduler/framework"
 	"skiff/pkg/scheduler/plugins/defaultbinder"
+	"skiff/pkg/scheduler/plugins/defaultpreemption"
 	"skiff/pkg/scheduler/plugins/imagelocality"
 	"skiff/pkg/scheduler/plugins/interpodaffinity"
 	"skiff/pkg/scheduler/plugins/nodeaffinity"
@@ -32,6 +33,7 @@ func NewRegistry() map[string]framework.Factory {
 		interpodaffinity.Name:                interpodaffinity.New,
 		imagelocality.Name:                   imagelocality.New,
 		defaultbinder.Name:                   defaultbinder.New,
+		defaultpreemption.Name:               defaultpreemption.New,
 	}
 }
 
@@ -56,6 +58,7 @@ func Default() []PluginRef {
 		{Name: interpodaffinity.Name, Weight: 2},
 		{Name: noderesources.BalancedAllocationName, Weight: 1},
 		{Name: imagelocality.Name, Weight: 1},
+		{Name: defaultpreemption.Name},
 		{Name: defaultbinder.Name},
 	}
 }
