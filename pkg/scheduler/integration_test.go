@@ -179,7 +179,9 @@ func TestResourcesFitExactly(t *testing.T) {
 	if node := c.waitBound(pending); node != "another" {
 		t.Errorf("%s bound to %s, want another", pending, node)
 	}
-	c.waitFor("a Scheduled event", func() bool { return c.hasEvent("Scheduled", pending, "Successfully assigned default/"+pending+" to another") })
+	c.waitFor("a Scheduled event", func() bool {
+		return c.hasEvent("Scheduled", pending, "Successfully assigned default/"+pending+" to another")
+	})
 }
 
 func (c *cluster) hasEvent(reason, pod, message string) bool {

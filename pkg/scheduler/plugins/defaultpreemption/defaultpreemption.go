@@ -36,7 +36,9 @@ type Preemption struct{ h framework.Handle }
 var _ framework.PostFilterPlugin = (*Preemption)(nil)
 
 // New returns the plugin.
-func New(_ json.RawMessage, h framework.Handle) (framework.Plugin, error) { return &Preemption{h: h}, nil }
+func New(_ json.RawMessage, h framework.Handle) (framework.Plugin, error) {
+	return &Preemption{h: h}, nil
+}
 
 // Name implements framework.Plugin.
 func (*Preemption) Name() string { return Name }
