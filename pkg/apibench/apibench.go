@@ -90,22 +90,22 @@ func Run(ctx context.Context, c *client.Client, target string, cfg Config) (*Res
 			return nil, fmt.Errorf("create at c=%d: %w", conc, err)
 		}
 		res.add(fmt.Sprintf("create_c%d_throughput", conc), float64(cfg.Pods)/elapsed.Seconds(), "creates/s")
-		res.add(fmt.Sprintf("create_c%d_p50", conc), ms(percentile(lat, 50)), "ms")
-		res.add(fmt.Sprintf("create_c%d_p99", conc), ms(percentile(lat, 99)), "ms")
+		res.add(fmt.Sprintf("create_c%d_p50", conc), ms(Percentile(lat, 50)), "ms")
+		res.add(fmt.Sprintf("create_c%d_p99", conc), ms(Percentile(lat, 99)), "ms")
 	}
 
 	lat, err := getPods(ctx, c, listNS, cfg.Pods, cfg.Gets, cfg.GetWorkers)
 	if err != nil {
 		return nil, fmt.Errorf("get: %w", err)
 	}
-	res.add(fmt.Sprintf("get_c%d_p50", cfg.GetWorkers), ms(percentile(lat, 50)), "ms")
-	res.add(fmt.Sprintf("get_c%d_p99", cfg.GetWorkers), ms(percentile(lat, 99)), "ms")
+	res.add(fmt.Sprintf("get_c%d_p50", cfg.GetWorkers), ms(Percentile(lat, 50)), "ms")
+	res.add(fmt.Sprintf("get_c%d_p99", cfg.GetWorkers), ms(Percentile(lat, 99)), "ms")
 
 	lists, err := listPods(ctx, c, listNS, cfg.Pods, cfg.Lists)
 	if err != nil {
 		return nil, fmt.Errorf("list: %w", err)
 	}
-	res.add(fmt.Sprintf("list_%d_pods_median", cfg.Pods), ms(percentile(lists, 50)), "ms")
+	res.add(fmt.Sprintf("list_%d_pods_median", cfg.Pods), ms(Percentile(lists, 50)), "ms")
 
 	ns, err := newNamespace("watch")
 	if err != nil {
@@ -115,8 +115,8 @@ func Run(ctx context.Context, c *client.Client, target string, cfg Config) (*Res
 	if err != nil {
 		return nil, fmt.Errorf("watch: %w", err)
 	}
-	res.add("watch_create_to_event_p50", ms(percentile(wl, 50)), "ms")
-	res.add("watch_create_to_event_p99", ms(percentile(wl, 99)), "ms")
+	res.add("watch_create_to_event_p50", ms(Percentile(wl, 50)), "ms")
+	res.add("watch_create_to_event_p99", ms(Percentile(wl, 99)), "ms")
 	return res, nil
 }
 
@@ -257,7 +257,8 @@ func watchLatency(ctx context.Context, c *client.Client, ns string, n int) ([]ti
 	return lat, nil
 }
 
-func percentile(d []time.Duration, p int) time.Duration {
+// Percentile is the nearest-rank p-th percentile of d (0 for no samples).
+func Percentile(d []time.Duration, p int) time.Duration {
 	if len(d) == 0 {
 		return 0
 	}

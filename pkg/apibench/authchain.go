@@ -85,9 +85,9 @@ func AuthChain(ctx context.Context, admin *client.Client, rbacUser string, ids [
 			lat[i] = append(lat[i], l...)
 		}
 	}
-	base50, base99 := percentile(lat[0], 50), percentile(lat[0], 99)
+	base50, base99 := Percentile(lat[0], 50), Percentile(lat[0], 99)
 	for i, id := range ids {
-		p50, p99 := percentile(lat[i], 50), percentile(lat[i], 99)
+		p50, p99 := Percentile(lat[i], 50), Percentile(lat[i], 99)
 		res.add(fmt.Sprintf("create_c%d_as_%s_p50", cfg.Workers, id.Name), ms(p50), "ms")
 		res.add(fmt.Sprintf("create_c%d_as_%s_p99", cfg.Workers, id.Name), ms(p99), "ms")
 		if i > 0 {

@@ -1,7 +1,6 @@
 package schedbench
 
 import (
-	"sort"
 	"time"
 
 	"skiff/pkg/apibench"
@@ -25,8 +24,8 @@ func (m *measurement) figures(s Size) []apibench.Figure {
 	return []apibench.Figure{
 		{Name: p + "pods_per_s", Value: rate(m.pods, m.lastBind), Unit: "pods/s"},
 		{Name: p + "first_bind_ms", Value: ms(m.firstBind), Unit: "ms"},
-		{Name: p + "p50_ms", Value: ms(percentile(m.latencies, 50)), Unit: "ms"},
-		{Name: p + "p99_ms", Value: ms(percentile(m.latencies, 99)), Unit: "ms"},
+		{Name: p + "p50_ms", Value: ms(apibench.Percentile(m.latencies, 50)), Unit: "ms"},
+		{Name: p + "p99_ms", Value: ms(apibench.Percentile(m.latencies, 99)), Unit: "ms"},
 		// The rate the pods went in: a bind rate close to it means the API, not
 		// the scheduler, was the limit.
 		{Name: p + "creates_per_s", Value: rate(m.pods, m.createElapsed), Unit: "pods/s"},
@@ -38,20 +37,6 @@ func (m *measurement) figures(s Size) []apibench.Figure {
 // scheduler_rss_after_n100_m2000.
 func SchedulerRSSFigure(s Size, mib float64) apibench.Figure {
 	return apibench.Figure{Name: "scheduler_rss_after_" + s.Name(), Value: mib, Unit: "MiB"}
-}
-
-// percentile is the nearest-rank p-th percentile (0 for no samples).
-func percentile(d []time.Duration, p int) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	i := (len(s)*p + 99) / 100
-	if i > 0 {
-		i--
-	}
-	return s[i]
 }
 
 func rate(n int, d time.Duration) float64 {

@@ -242,3 +242,24 @@ type QueuedPodInfo struct {
 	// Attempts counts scheduling attempts so far.
 	Attempts int
 }
+
+// DefaultNormalizeScore scales scores so the highest becomes MaxNodeScore; with
+// reverse, the lowest raw score gets MaxNodeScore instead (for plugins that
+// count something bad, like intolerable taints). All-zero scores stay 0, or
+// all become MaxNodeScore with reverse.
+func DefaultNormalizeScore(reverse bool, scores NodeScoreList) {
+	var highest int64
+	for _, s := range scores {
+		highest = max(highest, s.Score)
+	}
+	for i := range scores {
+		s := int64(0)
+		if highest > 0 {
+			s = MaxNodeScore * scores[i].Score / highest
+		}
+		if reverse {
+			s = MaxNodeScore - s
+		}
+		scores[i].Score = s
+	}
+}

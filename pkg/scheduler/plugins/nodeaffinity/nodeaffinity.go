@@ -113,15 +113,6 @@ func preferredAffinity(state *framework.CycleState, pod *api.Pod) []weightedTerm
 
 // NormalizeScore scales the scores so the highest becomes MaxNodeScore.
 func (*NodeAffinity) NormalizeScore(_ context.Context, _ *framework.CycleState, _ *api.Pod, scores framework.NodeScoreList) *framework.Status {
-	var highest int64
-	for _, s := range scores {
-		highest = max(highest, s.Score)
-	}
-	if highest == 0 {
-		return nil
-	}
-	for i := range scores {
-		scores[i].Score = framework.MaxNodeScore * scores[i].Score / highest
-	}
+	framework.DefaultNormalizeScore(false, scores)
 	return nil
 }

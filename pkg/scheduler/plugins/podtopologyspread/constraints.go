@@ -5,6 +5,7 @@ import (
 
 	"skiff/pkg/api"
 	"skiff/pkg/api/labels"
+	"skiff/pkg/scheduler/plugins/nodeaffinity"
 )
 
 // Values of nodeAffinityPolicy and nodeTaintsPolicy.
@@ -98,8 +99,8 @@ func (c constraint) countMatching(pods []*api.Pod, ns string) int {
 
 // includesNode reports whether node's pods count towards c's domains, by c's
 // nodeAffinityPolicy and nodeTaintsPolicy.
-func (c constraint) includesNode(pod *api.Pod, aff nodeAffinity, node *api.Node) bool {
-	if c.honorNodeAffinity && !aff.matches(node) {
+func (c constraint) includesNode(pod *api.Pod, aff *nodeaffinity.RequiredNodeAffinity, node *api.Node) bool {
+	if c.honorNodeAffinity && !aff.Match(node) {
 		return false
 	}
 	if c.honorTaints && !toleratesNoScheduleTaints(pod.Spec.Tolerations, node.Spec.Taints) {

@@ -9,6 +9,7 @@ import (
 	"skiff/pkg/api"
 	"skiff/pkg/api/labels"
 	"skiff/pkg/scheduler/framework"
+	"skiff/pkg/scheduler/plugins/nodeaffinity"
 )
 
 // preFilterStateKey is where PreFilter leaves its counts for Filter.
@@ -65,7 +66,7 @@ func (pl *PodTopologySpread) PreFilter(_ context.Context, state *framework.Cycle
 	for i := range s.counts {
 		s.counts[i] = map[string]int{}
 	}
-	aff := newNodeAffinity(pod)
+	aff := nodeaffinity.GetRequiredNodeAffinity(pod)
 	for _, ni := range state.Snapshot.List() {
 		node := ni.Node
 		if !hasAllTopologyKeys(node, cs) {

@@ -8,6 +8,7 @@ import (
 
 	"skiff/pkg/api"
 	"skiff/pkg/scheduler/framework"
+	"skiff/pkg/scheduler/plugins/nodeaffinity"
 )
 
 // preScoreStateKey is where PreScore leaves its counts for Score.
@@ -77,7 +78,7 @@ func (pl *PodTopologySpread) PreScore(_ context.Context, state *framework.CycleS
 		s.weights[i] = topologyWeight(len(s.counts[i]))
 	}
 	// Count the matching pods in those domains across the whole cluster.
-	aff := newNodeAffinity(pod)
+	aff := nodeaffinity.GetRequiredNodeAffinity(pod)
 	for _, ni := range state.Snapshot.List() {
 		node := ni.Node
 		if !hasAllTopologyKeys(node, cs) {

@@ -62,16 +62,6 @@ func (*TaintToleration) Score(_ context.Context, _ *framework.CycleState, pod *a
 // NormalizeScore maps the counts to [0, 100], reversed: the node with the
 // most intolerable taints gets 0, a node with none 100.
 func (*TaintToleration) NormalizeScore(_ context.Context, _ *framework.CycleState, _ *api.Pod, scores framework.NodeScoreList) *framework.Status {
-	var highest int64
-	for _, s := range scores {
-		highest = max(highest, s.Score)
-	}
-	for i := range scores {
-		if highest == 0 {
-			scores[i].Score = framework.MaxNodeScore
-			continue
-		}
-		scores[i].Score = framework.MaxNodeScore - framework.MaxNodeScore*scores[i].Score/highest
-	}
+	framework.DefaultNormalizeScore(true, scores)
 	return nil
 }
