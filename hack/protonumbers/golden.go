@@ -12,6 +12,7 @@ import (
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -93,6 +94,20 @@ func goldens() []golden {
 		{"binding", v1, binding()},
 		{"scale", autoscalingv1.SchemeGroupVersion, scale()},
 		{"deleteoptions", v1, deleteOptions()},
+		{"priorityclass", schedulingv1.SchemeGroupVersion, priorityClass()},
+	}
+}
+
+// priorityClass is what kubectl create priorityclass batch --value=100
+// --global-default --preemption-policy=Never --description=... sends, labelled.
+func priorityClass() *schedulingv1.PriorityClass {
+	never := corev1.PreemptNever
+	return &schedulingv1.PriorityClass{
+		ObjectMeta:       metav1.ObjectMeta{Name: "batch", Labels: map[string]string{"tier": "batch"}},
+		Value:            100,
+		GlobalDefault:    true,
+		Description:      "batch jobs that may wait",
+		PreemptionPolicy: &never,
 	}
 }
 

@@ -273,3 +273,11 @@ func SetDefaultsDeployment(d *Deployment) {
 	}
 	SetDefaultsPodSpec(&d.Spec.Template.Spec)
 }
+
+// SetDefaultsPriorityClass fills in a PriorityClass's preemption policy.
+func SetDefaultsPriorityClass(pc *PriorityClass) {
+	if pc.PreemptionPolicy == nil {
+		p := PreemptLowerPriority
+		pc.PreemptionPolicy = &p
+	}
+}

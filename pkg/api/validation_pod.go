@@ -53,6 +53,14 @@ func ValidatePodSpec(s *PodSpec, p *Path) FieldErrors {
 		errs = append(errs, NotSupported(p.Child("dnsPolicy"), s.DNSPolicy,
 			[]string{"ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"}))
 	}
+	if s.PriorityClassName != "" {
+		for _, msg := range ValidateSubdomainName(s.PriorityClassName) {
+			errs = append(errs, Invalid(p.Child("priorityClassName"), s.PriorityClassName, msg))
+		}
+	}
+	if s.PreemptionPolicy != nil {
+		errs = append(errs, validatePreemptionPolicy(s.PreemptionPolicy, p.Child("preemptionPolicy"))...)
+	}
 	if s.TerminationGracePeriodSeconds != nil {
 		errs = append(errs, validateNonNegative(*s.TerminationGracePeriodSeconds, p.Child("terminationGracePeriodSeconds"))...)
 	}

@@ -8,16 +8,18 @@ import (
 	"skiff/pkg/apiserver/admission/namespacelifecycle"
 	"skiff/pkg/apiserver/admission/noderestriction"
 	"skiff/pkg/apiserver/admission/podsecurity"
+	"skiff/pkg/apiserver/admission/priority"
 	"skiff/pkg/apiserver/admission/resourcequota"
 	sa "skiff/pkg/apiserver/admission/serviceaccount"
 	"skiff/pkg/apiserver/admission/tolerationseconds"
 )
 
-// AdmissionPluginNames are the admission plugins, in the order they run. All are
-// on by default; --disable-admission-plugins turns some off.
+// AdmissionPluginNames are the admission plugins, in the order they run (the
+// order of Kubernetes' AllOrderedPlugins). All are on by default;
+// --disable-admission-plugins turns some off.
 var AdmissionPluginNames = []string{
 	namespacelifecycle.Name, limitranger.Name, sa.Name, noderestriction.Name,
-	podsecurity.Name, tolerationseconds.Name, resourcequota.Name,
+	podsecurity.Name, priority.Name, tolerationseconds.Name, resourcequota.Name,
 }
 
 func knownAdmissionPlugin(name string) bool { return slices.Contains(AdmissionPluginNames, name) }
@@ -32,6 +34,7 @@ func (s *Server) buildAdmission() *admission.Chain {
 		sa.Name:                 sa.New(s.lookups),
 		noderestriction.Name:    noderestriction.New(s.lookups),
 		podsecurity.Name:        podsecurity.New(s.lookups, podsecurity.Baseline),
+		priority.Name:           priority.New(s.lookups),
 		tolerationseconds.Name:  tolerationseconds.New(o.DefaultNotReadyTolerationSeconds, o.DefaultUnreachableTolerationSeconds),
 		resourcequota.Name:      resourcequota.New(s.lookups),
 	}

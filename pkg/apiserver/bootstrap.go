@@ -15,9 +15,11 @@ import (
 )
 
 // bootstrap creates what every cluster has: the built-in namespaces, the default
-// service account and CA configmap in each namespace, and the default RBAC
+// service account and CA configmap in each namespace, the default RBAC
 // roles and bindings (updated to Skiff's version unless their
-// rbac.authorization.kubernetes.io/autoupdate annotation is "false").
+// rbac.authorization.kubernetes.io/autoupdate annotation is "false"), and the
+// system-node-critical and system-cluster-critical priority classes (created if
+// missing, as Kubernetes does; never changed).
 func (s *Server) bootstrap(ctx context.Context) error {
 	nsRes := s.resource("", "namespaces")
 	for _, name := range []string{api.NamespaceDefault, api.NamespaceSystem, api.NamespacePublic, api.NamespaceNodeLease} {
@@ -43,6 +45,11 @@ func (s *Server) bootstrap(ctx context.Context) error {
 	}
 	for _, b := range bindings {
 		if err := s.ensure(ctx, s.resource("rbac.authorization.k8s.io", "clusterrolebindings"), b, autoupdate); err != nil {
+			return err
+		}
+	}
+	for _, pc := range api.SystemPriorityClasses() {
+		if err := s.ensure(ctx, s.resource(api.SchedulingGroup, "priorityclasses"), pc, nil); err != nil {
 			return err
 		}
 	}

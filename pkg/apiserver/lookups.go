@@ -31,6 +31,7 @@ type caches struct {
 	clusterRoles        *client.Informer[*api.ClusterRole]
 	roleBindings        *client.Informer[*api.RoleBinding]
 	clusterRoleBindings *client.Informer[*api.ClusterRoleBinding]
+	priorityClasses     *client.Informer[*api.PriorityClass]
 }
 
 const (
@@ -52,6 +53,7 @@ func (s *Server) startCaches() *caches {
 		clusterRoles:        informerFor[*api.ClusterRole](s.bg, s, "rbac.authorization.k8s.io", "v1", "clusterroles"),
 		roleBindings:        informerFor[*api.RoleBinding](s.bg, s, "rbac.authorization.k8s.io", "v1", "rolebindings"),
 		clusterRoleBindings: informerFor[*api.ClusterRoleBinding](s.bg, s, "rbac.authorization.k8s.io", "v1", "clusterrolebindings"),
+		priorityClasses:     informerFor[*api.PriorityClass](s.bg, s, api.SchedulingGroup, "v1", "priorityclasses"),
 	}
 	c.pods.AddIndex(byNode, func(p *api.Pod) []string { return []string{p.Spec.NodeName} })
 	c.limitRanges.AddIndex(byNamespace, namespaceOf[*api.LimitRange])
@@ -198,6 +200,39 @@ func (l lookups) QuotaNamespaces() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// GetPriorityClass reads the cache, and storage when the cache has not caught up:
+// every pod that names a class looks it up.
+func (l lookups) GetPriorityClass(ctx context.Context, name string) (*api.PriorityClass, error) {
+	if pc, ok := l.c.priorityClasses.Get(name); ok {
+		return pc, nil
+	}
+	obj, err := l.get(ctx, api.SchedulingGroup, "priorityclasses", "", name)
+	if err != nil {
+		return nil, err
+	}
+	return obj.(*api.PriorityClass), nil
+}
+
+// ListPriorityClasses reads the cache: pods without a class look for the default.
+func (l lookups) ListPriorityClasses(context.Context) ([]*api.PriorityClass, error) {
+	return l.c.priorityClasses.List(), nil
+}
+
+// ListStoredPriorityClasses reads storage: only one class may be the default,
+// and a class made default a moment ago counts.
+func (l lookups) ListStoredPriorityClasses(ctx context.Context) ([]*api.PriorityClass, error) {
+	res, _ := l.s.registry.Lookup(api.SchedulingGroup, "v1", "priorityclasses")
+	list, err := l.s.stores[res].List(ctx, "", storage.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*api.PriorityClass, len(list.Items))
+	for i, o := range list.Items {
+		out[i] = o.(*api.PriorityClass)
+	}
+	return out, nil
 }
 
 // PodsOnNode and the Get below implement authz.PodLister from the cache.

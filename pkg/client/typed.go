@@ -21,6 +21,7 @@ var (
 	LeasesGVR          = GVR{Group: "coordination.k8s.io", Version: "v1", Resource: "leases", Namespaced: true}
 	ReplicaSetsGVR     = GVR{Group: "apps", Version: "v1", Resource: "replicasets", Namespaced: true}
 	DeploymentsGVR     = GVR{Group: "apps", Version: "v1", Resource: "deployments", Namespaced: true}
+	PriorityClassesGVR = GVR{Group: api.SchedulingGroup, Version: "v1", Resource: "priorityclasses"}
 )
 
 // Namespaces returns a client for namespaces.
@@ -81,6 +82,11 @@ func ReplicaSets(c *Client, ns string) *Resource[*api.ReplicaSet] {
 // Deployments returns a client for deployments in ns.
 func Deployments(c *Client, ns string) *Resource[*api.Deployment] {
 	return NewResource(c, DeploymentsGVR, ns, func() *api.Deployment { return &api.Deployment{} })
+}
+
+// PriorityClasses returns a client for priority classes.
+func PriorityClasses(c *Client) *Resource[*api.PriorityClass] {
+	return NewResource(c, PriorityClassesGVR, "", func() *api.PriorityClass { return &api.PriorityClass{} })
 }
 
 // Bind assigns a pod to a node through the pods/binding subresource, as the

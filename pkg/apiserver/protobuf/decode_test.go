@@ -41,6 +41,7 @@ func TestDecodeGolden(t *testing.T) {
 		{"binding", func() any { return &api.Binding{} }, "v1", "Binding"},
 		{"scale", func() any { return &api.Scale{} }, "autoscaling/v1", "Scale"},
 		{"deleteoptions", func() any { return &api.DeleteOptions{} }, "v1", "DeleteOptions"},
+		{"priorityclass", func() any { return &api.PriorityClass{} }, "scheduling.k8s.io/v1", "PriorityClass"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {

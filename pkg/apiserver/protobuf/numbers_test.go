@@ -22,6 +22,7 @@ var kinds = []any{
 	api.TokenRequest{}, api.TokenReview{}, api.SelfSubjectReview{},
 	api.SelfSubjectAccessReview{}, api.SubjectAccessReview{},
 	api.SelfSubjectRulesReview{}, // LocalSubjectAccessReview decodes into SubjectAccessReview
+	api.PriorityClass{},
 }
 
 // skiffStructs returns the struct types reachable from kinds, leaving out the special

@@ -907,6 +907,13 @@ var k8sFields = map[string]map[protowire.Number]field{
 		1: {"Weight", protowire.VarintType},
 		2: {"Preference", protowire.BytesType},
 	},
+	"PriorityClass": {
+		1: {"ObjectMeta", protowire.BytesType},
+		2: {"Value", protowire.VarintType},
+		3: {"GlobalDefault", protowire.VarintType},
+		4: {"Description", protowire.BytesType},
+		5: {"PreemptionPolicy", protowire.BytesType},
+	},
 	"Probe": {
 		1: {"ProbeHandler", protowire.BytesType},
 		2: {"InitialDelaySeconds", protowire.VarintType},

@@ -12,7 +12,7 @@ func Builtin() *Registry {
 	return New(
 		namespaces(), nodes(), pods(), events(), configMaps(), secrets(), serviceAccounts(),
 		services(), endpoints(), leases(), replicaSets(), deployments(),
-		limitRanges(), resourceQuotas(),
+		limitRanges(), resourceQuotas(), priorityClasses(),
 		roles(), clusterRoles(), roleBindings(), clusterRoleBindings(),
 		review("authorization.k8s.io", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false),
 		review("authorization.k8s.io", "SelfSubjectRulesReview", "selfsubjectrulesreviews", false),
@@ -259,6 +259,18 @@ func resourceQuotas() *Resource {
 		HasStatus:        true,
 		PrepareForCreate: ResetStatus,
 		Table:            quotaTable,
+	}
+}
+
+func priorityClasses() *Resource {
+	return &Resource{
+		Group: api.SchedulingGroup, Version: "v1", Kind: "PriorityClass", Plural: "priorityclasses", Singular: "priorityclass",
+		ShortNames:     []string{"pc"},
+		New:            func() api.Object { return &api.PriorityClass{} },
+		Defaults:       typed(api.SetDefaultsPriorityClass),
+		Validate:       typedValidate(api.ValidatePriorityClass),
+		ValidateUpdate: typedValidateUpdate(api.ValidatePriorityClassUpdate),
+		Table:          priorityClassTable,
 	}
 }
 

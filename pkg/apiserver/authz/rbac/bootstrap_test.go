@@ -100,6 +100,23 @@ func TestBootstrapRoleNesting(t *testing.T) {
 	}
 }
 
+// TestPriorityClassRules: as in Kubernetes, priority classes are cluster-scoped
+// and left out of the namespace roles, even bound cluster-wide; the scheduler
+// reads them.
+func TestPriorityClassRules(t *testing.T) {
+	roles, _ := BootstrapPolicy()
+	rulesOf := map[string][]api.PolicyRule{}
+	for _, r := range roles {
+		rulesOf[r.Name] = r.Rules
+	}
+	read := []api.PolicyRule{{Verbs: []string{"get", "list", "watch"}, APIGroups: []string{"scheduling.k8s.io"}, Resources: []string{"priorityclasses"}}}
+	for role, want := range map[string]bool{"view": false, "edit": false, "admin": false, kubeScheduler: true, "cluster-admin": true} {
+		if got, _ := Covers(rulesOf[role], read); got != want {
+			t.Errorf("%s reads priorityclasses: %v, want %v", role, got, want)
+		}
+	}
+}
+
 func TestBootstrapPolicyAuthorize(t *testing.T) {
 	l := newLister().withBootstrap().
 		withRoleBinding("team", "viewers", clusterRoleRef("view"), userSubject("vic")).
@@ -154,6 +171,8 @@ func TestBootstrapPolicyAuthorize(t *testing.T) {
 
 		{"scheduler binds pods", scheduler, res("create", "pods").sub("binding").in("team").named("p"), authz.Allow},
 		{"scheduler watches nodes", scheduler, res("watch", "nodes"), authz.Allow},
+		{"scheduler watches priorityclasses", scheduler, res("watch", "priorityclasses").group("scheduling.k8s.io"), authz.Allow},
+		{"scheduler cannot create priorityclasses", scheduler, res("create", "priorityclasses").group("scheduling.k8s.io"), authz.NoOpinion},
 		{"scheduler renews its lease", scheduler, res("update", "leases").group("coordination.k8s.io").in("kube-system").named("kube-scheduler"), authz.Allow},
 		{"scheduler cannot take another lease", scheduler, res("update", "leases").group("coordination.k8s.io").in("kube-system").named("kube-controller-manager"), authz.NoOpinion},
 		{"scheduler cannot create pods", scheduler, res("create", "pods").in("team"), authz.NoOpinion},
