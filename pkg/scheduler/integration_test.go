@@ -327,3 +327,64 @@ func TestTwoSchedulersNeverDoubleBind(t *testing.T) {
 		t.Errorf("no leader recorded in the lease: %v %+v", err, lease)
 	}
 }
+
+// TestPreemption: a high-priority pod that fits nowhere evicts the lowest
+// priority pod in its way and is bound once it is gone. A stand-in for the
+// node agent finishes deletions (nothing else would: pods bound to a node are
+// deleted gracefully, by their agent).
+func TestPreemption(t *testing.T) {
+	c := newCluster(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go c.finishDeletions(ctx)
+	for name, value := range map[string]int{"low": 10, "high": 1000} {
+		if err := c.Client.Do(ctx, client.Request{Method: "POST", Path: "/apis/scheduling.k8s.io/v1/priorityclasses",
+			Body: map[string]any{"metadata": map[string]string{"name": name}, "value": value}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.addNode(cpuNode("only", "2"))
+	c.startScheduler("s", false, "")
+	for _, name := range []string{"victim", "survivor"} {
+		p := st.MakePod().Name(name).Req(map[string]string{"cpu": "1"}).Obj()
+		if name == "victim" {
+			p.Spec.PriorityClassName = "low"
+		} else {
+			p.Spec.PriorityClassName = "high"
+		}
+		c.addPod(p)
+		c.waitBound(name)
+	}
+	vip := st.MakePod().Name("vip").Req(map[string]string{"cpu": "1"}).Obj()
+	vip.Spec.PriorityClassName = "high"
+	c.addPod(vip)
+	if node := c.waitBound("vip"); node != "only" {
+		t.Errorf("vip bound to %s", node)
+	}
+	if _, err := client.Pods(c.Client, "default").Get(ctx, "victim"); !api.IsNotFound(err) {
+		t.Errorf("the low-priority pod was not preempted: %v", err)
+	}
+	if p := c.pod("survivor"); p.Spec.NodeName != "only" || p.DeletionTimestamp != nil {
+		t.Errorf("the equal-priority pod was touched: %+v", p.ObjectMeta)
+	}
+}
+
+// finishDeletions plays the node agent's part in deleting pods: once a bound
+// pod is marked for deletion, it removes it for good.
+func (c *cluster) finishDeletions(ctx context.Context) {
+	zero := int64(0)
+	for ctx.Err() == nil {
+		pods, err := client.Pods(c.Client, "").List(ctx, client.ListOptions{})
+		if err == nil {
+			for _, p := range pods.Items {
+				if p.DeletionTimestamp != nil {
+					client.Pods(c.Client, p.Namespace).Delete(ctx, p.Name, &api.DeleteOptions{GracePeriodSeconds: &zero})
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

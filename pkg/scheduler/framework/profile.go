@@ -165,17 +165,23 @@ func (p *Profile) Schedule(ctx context.Context, state *CycleState, pod *api.Pod,
 			skipFilter[pl.Name()] = true
 		case st.IsRejected():
 			diag.PreFilter = st
-			return Result{}, startIndex, p.postFilter(ctx, state, pod, &FitError{Pod: pod, Diagnosis: diag})
+			return Result{}, startIndex, &FitError{Pod: pod, Diagnosis: diag}
 		case !st.IsSuccess():
 			return Result{}, startIndex, fmt.Errorf("prefilter %s: %w", pl.Name(), st.Err())
 		}
 	}
-	feasible, next, err := p.findFeasible(ctx, state, pod, nodes, startIndex, skipFilter, diag.NodeToStatus)
+	var filters []FilterPlugin
+	for _, f := range p.Filter {
+		if !skipFilter[f.Name()] {
+			filters = append(filters, f)
+		}
+	}
+	feasible, next, err := p.findFeasible(ctx, state, pod, nodes, startIndex, filters, diag.NodeToStatus)
 	if err != nil {
 		return Result{}, next, err
 	}
 	if len(feasible) == 0 {
-		return Result{}, next, p.postFilter(ctx, state, pod, &FitError{Pod: pod, Diagnosis: diag})
+		return Result{}, next, p.postFilter(ctx, state, pod, filters, &FitError{Pod: pod, Diagnosis: diag})
 	}
 	res := Result{Evaluated: len(feasible) + len(diag.NodeToStatus), Feasible: len(feasible)}
 	if len(feasible) == 1 {
@@ -207,15 +213,9 @@ func (p *Profile) NumFeasibleNodesToFind(n int) int {
 
 // findFeasible filters nodes in parallel, starting at startIndex and stopping
 // once enough feasible nodes are found. Rejections go into statuses.
-func (p *Profile) findFeasible(ctx context.Context, state *CycleState, pod *api.Pod, nodes []*NodeInfo, startIndex int, skip map[string]bool, statuses NodeToStatus) ([]*NodeInfo, int, error) {
+func (p *Profile) findFeasible(ctx context.Context, state *CycleState, pod *api.Pod, nodes []*NodeInfo, startIndex int, filters []FilterPlugin, statuses NodeToStatus) ([]*NodeInfo, int, error) {
 	n := len(nodes)
 	want := p.NumFeasibleNodesToFind(n)
-	var filters []FilterPlugin
-	for _, f := range p.Filter {
-		if !skip[f.Name()] {
-			filters = append(filters, f)
-		}
-	}
 	if len(filters) == 0 {
 		out := make([]*NodeInfo, 0, want)
 		for i := 0; i < want; i++ {
@@ -304,18 +304,22 @@ func parallelize(ctx context.Context, n int, fn func(i int)) int {
 }
 
 // postFilter runs the PostFilter plugins (preemption) for a pod that fits
-// nowhere; the FitError is returned either way, so the pod waits for its
-// nomination (if any) to come true.
-func (p *Profile) postFilter(ctx context.Context, state *CycleState, pod *api.Pod, fe *FitError) error {
-	if len(p.PostFilter) == 0 || fe.Diagnosis.PreFilter != nil {
+// nowhere, with the same filters the cycle ran; the FitError is returned either
+// way, so the pod waits for its nomination (if any) to come true.
+func (p *Profile) postFilter(ctx context.Context, state *CycleState, pod *api.Pod, filters []FilterPlugin, fe *FitError) error {
+	if len(p.PostFilter) == 0 {
 		return fe
 	}
 	state.RunFilters = func(ctx context.Context, pod *api.Pod, ni *NodeInfo) *Status {
-		return runFilters(ctx, p.Filter, state, pod, ni)
+		return runFilters(ctx, filters, state, pod, ni)
 	}
 	for _, pl := range p.PostFilter {
-		if _, st := pl.PostFilter(ctx, state, pod, fe.Diagnosis.NodeToStatus); st.IsSuccess() {
+		_, st := pl.PostFilter(ctx, state, pod, fe.Diagnosis.NodeToStatus)
+		if st.IsSuccess() {
 			break
+		}
+		if st.Code() == Error {
+			return fmt.Errorf("postfilter %s: %w", pl.Name(), st.Err())
 		}
 	}
 	return fe

@@ -12,7 +12,9 @@ import (
 	"skiff/pkg/scheduler/framework"
 	"skiff/pkg/scheduler/plugins/defaultbinder"
 	"skiff/pkg/scheduler/plugins/defaultpreemption"
+	"skiff/pkg/scheduler/plugins/interpodaffinity"
 	"skiff/pkg/scheduler/plugins/noderesources"
+	"skiff/pkg/scheduler/plugins/podtopologyspread"
 	"skiff/pkg/scheduler/plugins/queuesort"
 	"skiff/pkg/scheduler/plugins/tainttoleration"
 	st "skiff/pkg/scheduler/testing"
@@ -37,7 +39,11 @@ func (r *recorder) NominateNode(_ context.Context, p *api.Pod, node string) erro
 func profile(t *testing.T, h framework.Handle) *framework.Profile {
 	t.Helper()
 	var plugins []framework.Plugin
-	for _, f := range []framework.Factory{queuesort.New, tainttoleration.New, noderesources.NewFit, defaultbinder.New, defaultpreemption.New} {
+	for _, f := range []framework.Factory{queuesort.New, tainttoleration.New, noderesources.NewFit,
+		// These skip their Filter for pods without spread or affinity terms;
+		// preemption's simulation must skip them too.
+		podtopologyspread.New, interpodaffinity.New,
+		defaultbinder.New, defaultpreemption.New} {
 		pl, err := f(nil, h)
 		if err != nil {
 			t.Fatal(err)
