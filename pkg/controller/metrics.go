@@ -37,7 +37,9 @@ func NewMetrics() *Metrics {
 }
 
 // Handler serves /metrics.
-func (m *Metrics) Handler() http.Handler { return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}) }
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
 
 func (m *Metrics) observe(controller string, d time.Duration, depth int, err error) {
 	if m == nil {
