@@ -37,6 +37,9 @@ type options struct {
 	quick       bool
 	workers     int
 	timeout     time.Duration
+	deployment  string // NODESxREPLICAS for the Deployment benchmark, or ""
+
+	deploymentSize *schedbench.Size // parsed from deployment
 
 	parsed []schedbench.Size // from sizes (or quick), set by Validate
 }
@@ -47,6 +50,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.sizes, "configs", defaultSizes, "comma-separated sizes NODESxPODS to measure")
 	fs.BoolVar(&o.quick, "quick", false, "measure only "+quickSizes+" (instead of --configs)")
 	fs.IntVar(&o.workers, "workers", schedbench.DefaultWorkers, "concurrent creates of nodes and of pods")
+	fs.StringVar(&o.deployment, "deployment", "", "also scale a Deployment from 0 to REPLICAS on NODES simulated nodes (NODESxREPLICAS, e.g. 100x1000), with the controller-manager running")
 	fs.DurationVar(&o.timeout, "timeout", schedbench.DefaultTimeout, "limit for each size, after which a scheduler that has not bound every pod fails the run")
 }
 
@@ -70,8 +74,17 @@ func (o *options) Validate(configsSet bool) error {
 		sizes = quickSizes
 	}
 	var err error
-	o.parsed, err = schedbench.ParseSizes(sizes)
-	return err
+	if o.parsed, err = schedbench.ParseSizes(sizes); err != nil {
+		return err
+	}
+	if o.deployment != "" {
+		d, err := schedbench.ParseSizes(o.deployment)
+		if err != nil || len(d) != 1 {
+			return fmt.Errorf("--deployment %q: want one NODESxREPLICAS, like 100x1000", o.deployment)
+		}
+		o.deploymentSize = &d[0]
+	}
+	return nil
 }
 
 func main() {
@@ -121,6 +134,14 @@ func run(ctx context.Context, o *options) error {
 			r, err := schedbench.Run(ctx, c, name, o.config(size))
 			if err != nil {
 				return fmt.Errorf("%s at %s: %w", kc, size, err)
+			}
+			res.Figures = append(res.Figures, r.Figures...)
+		}
+		if d := o.deploymentSize; d != nil {
+			fmt.Fprintf(os.Stderr, "measuring %s's deployment at %s...\n", name, d)
+			r, err := schedbench.RunDeployment(ctx, c, name, schedbench.DeploymentConfig{Nodes: d.Nodes, Replicas: d.Pods, Timeout: o.timeout})
+			if err != nil {
+				return fmt.Errorf("%s deployment: %w", kc, err)
 			}
 			res.Figures = append(res.Figures, r.Figures...)
 		}
@@ -188,6 +209,27 @@ func measureSkiff(ctx context.Context, o *options) (*apibench.Result, error) {
 	}
 	if hwm, err := sched.PeakRSS(); err == nil {
 		res.Figures = append(res.Figures, apibench.Figure{Name: "scheduler_rss_peak", Value: max(peak, hwm), Unit: "MiB"})
+	}
+	if d := o.deploymentSize; d != nil {
+		cm, err := schedbench.StartProcess(os.Stderr, filepath.Join(o.startSkiff, "controller-manager"),
+			"--kubeconfig", p.Kubeconfig, "--leader-elect=false", "--log-level", "warn", "--port", "0")
+		if err != nil {
+			return nil, fmt.Errorf("start controller-manager: %w", err)
+		}
+		defer cm.Stop()
+		fmt.Fprintf(os.Stderr, "measuring skiff's deployment at %s...\n", d)
+		r, err := schedbench.RunDeployment(ctx, c, "skiff", schedbench.DeploymentConfig{Nodes: d.Nodes, Replicas: d.Pods, Timeout: o.timeout,
+			Loaded: func() []apibench.Figure {
+				mib, err := cm.RSS()
+				if err != nil {
+					return nil
+				}
+				return []apibench.Figure{{Name: "controller_manager_rss_after_" + d.Name(), Value: mib, Unit: "MiB"}}
+			}})
+		if err != nil {
+			return nil, fmt.Errorf("deployment at %s: %w", d, err)
+		}
+		res.Figures = append(res.Figures, r.Figures...)
 	}
 	return res, nil
 }
