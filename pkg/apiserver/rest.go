@@ -61,6 +61,8 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request) {
 		c.requestToken(w, r)
 	case sub == "status" && res.HasStatus:
 		c.serveStatus(w, r)
+	case sub == "finalize" && res.Group == "" && res.Plural == "namespaces":
+		c.serveFinalize(w, r)
 	case sub == "scale" && res.HasScale:
 		c.serveScale(w, r)
 	case sub == "binding" && res.Plural == "pods":

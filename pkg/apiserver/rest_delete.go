@@ -81,20 +81,34 @@ func deleteOptions(r *http.Request) (*api.DeleteOptions, error) {
 	return opts, nil
 }
 
-// policyFinalizer is the finalizer that records a non-default propagation policy
-// for the garbage collector.
-func policyFinalizer(opts *api.DeleteOptions) string {
+// gcFinalizers returns the finalizers an object keeps when it is deleted with
+// opts. The propagation policy is recorded for the garbage collector as a
+// finalizer: Orphan as "orphan", Foreground as "foregroundDeletion". A policy
+// replaces the one an earlier delete recorded; a delete without one keeps it
+// (Kubernetes' deletionFinalizersForGarbageCollection).
+func gcFinalizers(have []string, opts *api.DeleteOptions) []string {
+	orphan := slices.Contains(have, api.FinalizerOrphanDependents)
+	foreground := slices.Contains(have, api.FinalizerDeleteDependents)
 	switch {
-	case opts.OrphanDependents != nil && *opts.OrphanDependents:
-		return api.FinalizerOrphanDependents
-	case opts.PropagationPolicy == nil:
-		return ""
-	case *opts.PropagationPolicy == api.DeletePropagationOrphan:
-		return api.FinalizerOrphanDependents
-	case *opts.PropagationPolicy == api.DeletePropagationForeground:
-		return api.FinalizerDeleteDependents
+	case opts.OrphanDependents != nil:
+		orphan, foreground = *opts.OrphanDependents, false
+	case opts.PropagationPolicy != nil:
+		orphan = *opts.PropagationPolicy == api.DeletePropagationOrphan
+		foreground = *opts.PropagationPolicy == api.DeletePropagationForeground
 	}
-	return ""
+	out := slices.DeleteFunc(slices.Clone(have), func(f string) bool {
+		return (f == api.FinalizerOrphanDependents && !orphan) || (f == api.FinalizerDeleteDependents && !foreground)
+	})
+	if orphan && !slices.Contains(out, api.FinalizerOrphanDependents) {
+		out = append(out, api.FinalizerOrphanDependents)
+	}
+	if foreground && !slices.Contains(out, api.FinalizerDeleteDependents) {
+		out = append(out, api.FinalizerDeleteDependents)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 func (c *call) delete(w http.ResponseWriter, r *http.Request) {
@@ -156,9 +170,13 @@ func (c *call) deleteOne(ctx context.Context, name string, opts *api.DeleteOptio
 		if err := c.s.admission.Validate(ctx, attrs); err != nil {
 			return nil, false, err
 		}
-		finalizers := m.Finalizers
-		if f := policyFinalizer(opts); f != "" && !slices.Contains(finalizers, f) {
-			finalizers = append(slices.Clone(finalizers), f)
+		finalizers := gcFinalizers(m.Finalizers, opts)
+		if ns, ok := cur.(*api.Namespace); ok && (ns.DeletionTimestamp == nil || len(ns.Spec.Finalizers) > 0) {
+			out, err := c.terminateNamespace(ctx, key, ns, finalizers, dry)
+			if errors.Is(err, storage.ErrConflict) {
+				continue
+			}
+			return out, false, err
 		}
 		grace, graceful := int64(0), false
 		if c.res.GracefulDelete != nil {

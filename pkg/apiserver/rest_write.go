@@ -237,6 +237,9 @@ func (c *call) updateFrom(ctx context.Context, obj, cur api.Object, sub string, 
 	case c.res.HasStatus:
 		registry.CopyField(obj, cur, "Status")
 	}
+	if _, ok := obj.(*api.Namespace); ok && sub == "" {
+		registry.CopyField(obj, cur, "Spec") // spec.finalizers change only through /finalize
+	}
 	if err := c.admit(ctx, admission.Update, obj, cur, sub, dry); err != nil {
 		return nil, err
 	}
@@ -259,7 +262,7 @@ func jsonEqual(a, b any) bool {
 // finalizers, once an update has removed the last one.
 func (c *call) deleteIfFinalized(ctx context.Context, obj api.Object, dry bool) api.Object {
 	m := obj.GetObjectMeta()
-	if dry || m.DeletionTimestamp == nil || len(m.Finalizers) > 0 || m.DeletionGracePeriodSeconds == nil || *m.DeletionGracePeriodSeconds != 0 {
+	if dry || m.DeletionTimestamp == nil || len(m.Finalizers) > 0 || m.DeletionGracePeriodSeconds == nil || *m.DeletionGracePeriodSeconds != 0 || specFinalizersPending(obj) {
 		return obj
 	}
 	_, err := c.store.Delete(ctx, c.key(m.Name), &storage.Preconditions{ResourceVersion: m.ResourceVersion}, nil)

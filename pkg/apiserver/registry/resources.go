@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,9 +31,22 @@ func namespaces() *Resource {
 		Defaults:         typed(api.SetDefaultsNamespace),
 		Validate:         typedValidate(api.ValidateNamespace),
 		HasStatus:        true,
-		PrepareForCreate: func(o api.Object) { o.(*api.Namespace).Status = api.NamespaceStatus{} },
+		PrepareForCreate: prepareNamespace,
 		Fields:           map[string]func(api.Object) string{"status.phase": func(o api.Object) string { return o.(*api.Namespace).Status.Phase }},
 		Table:            namespaceTable,
+		// spec.finalizers change only through finalize (PUT), as in Kubernetes.
+		Subresources: []Subresource{{Name: "finalize", Kind: "Namespace", Verbs: []string{"update"}}},
+	}
+}
+
+// prepareNamespace clears the status of a new namespace and gives it the
+// "kubernetes" finalizer: when the namespace is deleted, the namespace
+// controller removes its content and then that finalizer.
+func prepareNamespace(o api.Object) {
+	ns := o.(*api.Namespace)
+	ns.Status = api.NamespaceStatus{}
+	if !slices.Contains(ns.Spec.Finalizers, api.FinalizerKubernetes) {
+		ns.Spec.Finalizers = append(ns.Spec.Finalizers, api.FinalizerKubernetes)
 	}
 }
 

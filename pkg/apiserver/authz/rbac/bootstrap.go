@@ -178,9 +178,10 @@ func controllerManagerRules() []ruleBuilder {
 			"certificatesigningrequests/approval", "certificatesigningrequests/status"),
 		newRule("approve").groups(certificatesGroup).resources("signers").names(kubeletClientSigner),
 		newRule("sign").groups(certificatesGroup).resources("signers").names(kubeletClientSigner),
-		// The garbage collector deletes dependents of any kind; the namespace
-		// controller empties a namespace being deleted.
-		newRule("delete", "deletecollection").groups("*").resources("*"),
+		// The garbage collector deletes dependents of any kind and patches away
+		// owner references and its finalizers; the namespace controller empties
+		// a namespace being deleted.
+		newRule("delete", "deletecollection", "patch", "update").groups("*").resources("*"),
 		// Checking credentials of callers.
 		newRule("create").groups(authenticationGroup).resources("tokenreviews"),
 		newRule("create").groups(authorizationGroup).resources("subjectaccessreviews"),
