@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Starts Skiff's control plane on this machine (apiserver, scheduler) and stops
-# it on Ctrl-C.
+# Starts Skiff's control plane on this machine (apiserver, scheduler,
+# controller-manager) and stops it on Ctrl-C.
 # The data directory keeps the CA, the admin kubeconfig and etcd's data, so a
 # second run reuses them.
 set -euo pipefail
@@ -37,6 +37,8 @@ for _ in $(seq 1 300); do
 done
 
 "$BIN/scheduler" --kubeconfig "$DATA_DIR/server/scheduler.kubeconfig" 2>>"$DATA_DIR/scheduler.log" &
+pids+=($!)
+"$BIN/controller-manager" --kubeconfig "$DATA_DIR/server/controller-manager.kubeconfig" 2>>"$DATA_DIR/controller-manager.log" &
 pids+=($!)
 
 cat <<MSG

@@ -79,3 +79,15 @@ func startComponent(t testing.TB, name, healthURL string, args []string) *Compon
 
 // Log returns what the process has printed so far.
 func (c *Component) Log() string { return c.log.String() }
+
+// StartControllerManager runs bin/controller-manager against srv with its own
+// kubeconfig until the test ends; it waits for /healthz.
+func StartControllerManager(t testing.TB, srv *APIServer, extraArgs ...string) *Component {
+	t.Helper()
+	port := FreePorts(t, 1)[0]
+	args := append([]string{
+		"--kubeconfig", filepath.Join(srv.DataDir, "controller-manager.kubeconfig"),
+		"--bind-address", "127.0.0.1", "--port", strconv.Itoa(port),
+	}, extraArgs...)
+	return startComponent(t, "controller-manager", "http://127.0.0.1:"+strconv.Itoa(port), args)
+}
