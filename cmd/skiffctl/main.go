@@ -26,6 +26,9 @@ const usage = `skiffctl: Skiff's command line
 Commands:
   why-pending POD [-n NAMESPACE] [--kubeconfig FILE]
       why the scheduler has not placed POD: which plugin rejected each node
+  node-kubeconfig NODE --data-dir DIR [--out FILE]
+      on the server: credentials for a node agent (CN system:node:NODE), signed
+      by the cluster CA in the apiserver's data directory
 `
 
 func main() {
@@ -37,6 +40,8 @@ func main() {
 	switch os.Args[1] {
 	case "why-pending":
 		err = whyPending(os.Args[2:], os.Stdout)
+	case "node-kubeconfig":
+		err = nodeKubeconfig(os.Args[2:], os.Stdout)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

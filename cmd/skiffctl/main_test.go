@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"skiff/pkg/api"
+	"skiff/pkg/client"
+	"skiff/pkg/pki"
 	"skiff/pkg/scheduler/framework"
 	st "skiff/pkg/scheduler/testing"
 	"skiff/pkg/scheduler/whypending"
@@ -53,4 +58,43 @@ func squeeze(s string) string {
 		lines[i] = strings.Join(strings.Fields(l), " ")
 	}
 	return strings.Join(lines, "\n")
+}
+
+func TestNodeKubeconfig(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := pki.NewCA("test-ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pki.WritePair(filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key"), ca.Cert, ca.Key); err != nil {
+		t.Fatal(err)
+	}
+	admin := &client.Config{Server: "https://10.0.0.1:6443", CAData: pki.EncodeCert(ca.Cert)}
+	data, _ := admin.Kubeconfig("skiff", "admin")
+	os.WriteFile(filepath.Join(dir, "admin.kubeconfig"), data, 0o600)
+
+	out := filepath.Join(dir, "node.kubeconfig")
+	if err := nodeKubeconfig([]string{"lab-2", "--data-dir", dir, "--out", out}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := client.LoadKubeconfig(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := pki.ParseCert(cfg.CertData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cert.Subject.CommonName != "system:node:lab-2" || len(cert.Subject.Organization) != 1 || cert.Subject.Organization[0] != "system:nodes" || cfg.Server != "https://10.0.0.1:6443" {
+		t.Errorf("subject %v, server %s", cert.Subject, cfg.Server)
+	}
+	if info, _ := os.Stat(out); info.Mode().Perm() != 0o600 {
+		t.Errorf("mode %o", info.Mode().Perm())
+	}
+	if err := nodeKubeconfig([]string{"Not_A_Name", "--data-dir", dir}, io.Discard); err == nil {
+		t.Error("an invalid node name was accepted")
+	}
+	if err := nodeKubeconfig([]string{"lab-3", "--data-dir", t.TempDir()}, io.Discard); err == nil || !strings.Contains(err.Error(), "run this on the server") {
+		t.Errorf("missing CA: %v", err)
+	}
 }
