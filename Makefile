@@ -13,7 +13,7 @@ KUBECTL_137_LDFLAGS := \
 	-X k8s.io/component-base/version.gitVersion=$(KUBECTL_137_VERSION) \
 	-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37
 
-.PHONY: all build test unit run e2e e2e-tools bench schedbench lint fuzz clean
+.PHONY: all build test unit run e2e e2e-tools bench schedbench lint fuzz clean proto
 
 all: build
 
@@ -73,3 +73,17 @@ fuzz:
 
 clean:
 	rm -rf $(BIN) $(E2E_BIN)
+
+# Versions of the protoc plugins that generated proto/agentv1.
+PROTOC_GEN_GO_VERSION      := v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
+
+## proto: regenerate proto/agentv1 from proto/agent.proto (protoc from Debian's protobuf-compiler; commit the result)
+proto:
+	@command -v protoc >/dev/null || { echo "protoc not found: apt-get install -y protobuf-compiler"; exit 1; }
+	GOBIN=$(BIN)/proto-tools $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	GOBIN=$(BIN)/proto-tools $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+	PATH="$(BIN)/proto-tools:$$PATH" protoc -I proto \
+		--go_out=. --go_opt=module=skiff \
+		--go-grpc_out=. --go-grpc_opt=module=skiff \
+		proto/agent.proto

@@ -183,7 +183,7 @@ func (s *Server) withRecoveryAndMetrics(next http.Handler) http.Handler {
 				// Label only real resources, so odd paths cannot grow the metrics.
 				verb, resource, sub = strings.ToLower(r.Method), "", ""
 			}
-			if sub != "" && sub != "status" && sub != "scale" && sub != "binding" {
+			if sub != "" && sub != "status" && sub != "scale" && sub != "binding" && sub != "log" {
 				sub = "unknown"
 			}
 			code := rec.code

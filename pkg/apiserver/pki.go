@@ -27,12 +27,18 @@ const (
 	ControllerManagerKubeconfig = "controller-manager.kubeconfig"
 	// ServiceAccountKeyFile signs service-account tokens.
 	ServiceAccountKeyFile = "sa.key"
+	// KubeletClientCertFile and KubeletClientKeyFile are the client
+	// certificate the apiserver presents to node agents (pods/log).
+	KubeletClientCertFile = "apiserver-kubelet-client.crt"
+	KubeletClientKeyFile  = "apiserver-kubelet-client.key"
 )
 
-// clusterPKI is the CA and serving certificate the server runs with.
+// clusterPKI is the CA and certificates the server runs with.
 type clusterPKI struct {
 	ca      *pki.CA
 	serving tls.Certificate
+	// kubeletClient is presented to node agents.
+	kubeletClient tls.Certificate
 }
 
 // ensurePKI loads the cluster CA, serving certificate and admin kubeconfig from the
@@ -72,6 +78,10 @@ func ensurePKI(o *Options, serverURL string) (*clusterPKI, error) {
 		}
 	}
 	serving := tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}
+	kubeletClient, err := ensureKubeletClient(ca, dir)
+	if err != nil {
+		return nil, err
+	}
 
 	for _, u := range kubeconfigUsers {
 		kcPath := filepath.Join(dir, u.file)
@@ -81,7 +91,28 @@ func ensurePKI(o *Options, serverURL string) (*clusterPKI, error) {
 			}
 		}
 	}
-	return &clusterPKI{ca: ca, serving: serving}, nil
+	return &clusterPKI{ca: ca, serving: serving, kubeletClient: kubeletClient}, nil
+}
+
+// ensureKubeletClient loads the client certificate for node agents, issuing it
+// (CN kube-apiserver-kubelet-client, no groups: it grants nothing against the
+// apiserver itself) when it is missing, close to expiry or from another CA.
+func ensureKubeletClient(ca *pki.CA, dir string) (tls.Certificate, error) {
+	certPath, keyPath := filepath.Join(dir, KubeletClientCertFile), filepath.Join(dir, KubeletClientKeyFile)
+	cert, key, err := pki.LoadPair(certPath, keyPath)
+	if err != nil || cert.Subject.CommonName != pki.APIServerKubeletClientName ||
+		time.Until(cert.NotAfter) < 30*24*time.Hour || cert.CheckSignatureFrom(ca.Cert) != nil {
+		if key, err = pki.NewKey(); err != nil {
+			return tls.Certificate{}, err
+		}
+		if cert, err = ca.IssueClient(pki.APIServerKubeletClientName, nil, key.Public()); err != nil {
+			return tls.Certificate{}, err
+		}
+		if err := pki.WritePair(certPath, keyPath, cert, key); err != nil {
+			return tls.Certificate{}, err
+		}
+	}
+	return tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}, nil
 }
 
 // servingNames are the SANs the serving certificate must have: localhost,

@@ -28,6 +28,11 @@ const (
 	CertValidity = 365 * 24 * time.Hour
 )
 
+// APIServerKubeletClientName is the common name of the client certificate the
+// apiserver presents to node agents (for pods/log); node agents accept no other
+// client. kubeadm calls the same certificate apiserver-kubelet-client.
+const APIServerKubeletClientName = "kube-apiserver-kubelet-client"
+
 // CA is a certificate authority that can issue certificates.
 type CA struct {
 	Cert *x509.Certificate

@@ -93,6 +93,8 @@ func pods() *Resource {
 		},
 		Table:          podTable,
 		GracefulDelete: podGracefulDelete,
+		// pods/log is served from the node agent of the pod's node.
+		Subresources: []Subresource{{Name: "log", Kind: "Pod", Verbs: []string{"get"}}},
 	}
 }
 
