@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"path/filepath"
 	"strings"
 
@@ -22,6 +23,9 @@ func nodeKubeconfig(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("node-kubeconfig", flag.ContinueOnError)
 	dataDir := fs.String("data-dir", "/var/lib/skiff/server", "the apiserver's data directory (holds ca.crt, ca.key, admin.kubeconfig)")
 	outPath := fs.String("out", "", "write the kubeconfig here (0600) instead of standard output")
+	servingCert := fs.String("serving-cert", "", "also write a serving certificate for the agent's log service here (needs --node-ip)")
+	servingKey := fs.String("serving-key", "", "and its key (0600)")
+	nodeIP := fs.String("node-ip", "", "the node's InternalIP, named in the serving certificate")
 	var name string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
@@ -63,6 +67,23 @@ func nodeKubeconfig(args []string, out io.Writer) error {
 	data, err := cfg.Kubeconfig("skiff", user)
 	if err != nil {
 		return err
+	}
+	if *servingCert != "" || *servingKey != "" {
+		ip := net.ParseIP(*nodeIP)
+		if *servingCert == "" || *servingKey == "" || ip == nil {
+			return errors.New("a serving certificate needs --serving-cert, --serving-key and --node-ip (an IP address)")
+		}
+		skey, err := pki.NewKey()
+		if err != nil {
+			return err
+		}
+		scert, err := ca.IssueServing(user, []string{name}, []net.IP{ip}, skey)
+		if err != nil {
+			return err
+		}
+		if err := pki.WritePair(*servingCert, *servingKey, scert, skey); err != nil {
+			return err
+		}
 	}
 	if *outPath == "" {
 		_, err = out.Write(data)

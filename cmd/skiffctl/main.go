@@ -26,9 +26,10 @@ const usage = `skiffctl: Skiff's command line
 Commands:
   why-pending POD [-n NAMESPACE] [--kubeconfig FILE]
       why the scheduler has not placed POD: which plugin rejected each node
-  node-kubeconfig NODE --data-dir DIR [--out FILE]
-      on the server: credentials for a node agent (CN system:node:NODE), signed
-      by the cluster CA in the apiserver's data directory
+  node-kubeconfig NODE --data-dir DIR [--out FILE] [--serving-cert F --serving-key F --node-ip IP]
+      on the server: credentials for a node agent (CN system:node:NODE), and
+      optionally its log service's serving certificate, signed by the cluster
+      CA in the apiserver's data directory
 `
 
 func main() {
