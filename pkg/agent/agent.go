@@ -1,0 +1,269 @@
+// Package agent runs a node: it registers the Node and keeps its Lease and
+// status fresh (node), runs the pods bound to it through containerd (pods,
+// runtime/containerd) with CNI networking (network), and serves their logs.
+// This file only wires those parts together; each has its own package.
+package agent
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"skiff/pkg/agent/logs"
+	"skiff/pkg/agent/network"
+	"skiff/pkg/agent/node"
+	"skiff/pkg/agent/pods"
+	"skiff/pkg/agent/runtime"
+	"skiff/pkg/agent/runtime/containerd"
+	"skiff/pkg/client"
+	"skiff/pkg/pki"
+)
+
+// Defaults of the agent's options.
+const (
+	DefaultRootDir     = "/var/lib/skiff/agent"
+	DefaultNamespace   = "skiff"
+	DefaultMaxPods     = 110
+	DefaultBindAddress = "127.0.0.1"
+	DefaultHealthPort  = 10248
+	// Version is reported as the node's kubeletVersion.
+	Version = "v1.32.0-skiff"
+)
+
+// Options configure a node agent; cmd/nodeagent fills them from flags.
+type Options struct {
+	Kubeconfig          string
+	NodeName            string
+	NodeIP              string
+	RootDir             string
+	ContainerdAddress   string
+	ContainerdNamespace string
+	// PodCIDR is used when the control plane does not assign Node.spec.podCIDR.
+	PodCIDR    string
+	CNIBinDir  string
+	CNIConfDir string
+	MaxPods    int
+	// InsecureRegistries are registry hosts pulled from over plain HTTP.
+	InsecureRegistries []string
+	// BindAddress and HealthPort serve /healthz (0: off).
+	BindAddress string
+	HealthPort  int
+	// Port serves the logs gRPC service to the apiserver, with TLSCertFile and
+	// TLSKeyFile (signed by the cluster CA, naming the node IP); without a
+	// certificate it is off.
+	Port                    int
+	TLSCertFile, TLSKeyFile string
+	Logger                  *slog.Logger
+}
+
+// Validate reports options that cannot work, saying what to fix.
+func (o *Options) Validate() error {
+	var errs []error
+	if o.Kubeconfig == "" {
+		errs = append(errs, errors.New("--kubeconfig is required: the agent reaches the apiserver with it (as system:node:<name>)"))
+	}
+	if o.NodeName == "" {
+		errs = append(errs, errors.New("--node-name is empty and the host name could not be read"))
+	}
+	if o.PodCIDR != "" {
+		if _, _, err := net.ParseCIDR(o.PodCIDR); err != nil {
+			errs = append(errs, fmt.Errorf("--pod-cidr %q is not a CIDR like 10.244.1.0/24", o.PodCIDR))
+		}
+	}
+	if o.MaxPods < 1 {
+		errs = append(errs, fmt.Errorf("--max-pods %d must be at least 1", o.MaxPods))
+	}
+	return errors.Join(errs...)
+}
+
+// Run runs the agent until ctx ends. Containers keep running after it returns;
+// a new agent re-adopts them.
+func Run(ctx context.Context, o Options) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	log := o.Logger
+	c, err := client.NewFromKubeconfig(o.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	rt, err := containerd.New(ctx, containerd.Options{Address: o.ContainerdAddress, Namespace: o.ContainerdNamespace,
+		RootDir: o.RootDir, PlainHTTPRegistries: o.InsecureRegistries, Logger: log})
+	if err != nil {
+		return fmt.Errorf("containerd at %s: %w (is containerd running?)", o.ContainerdAddress, err)
+	}
+	defer rt.Close()
+
+	// The network exists once the pod CIDR is known; until then the node
+	// reports NetworkUnavailable.
+	var cni atomic.Pointer[network.CNI]
+	nm, err := node.New(node.Options{
+		NodeName: o.NodeName, Client: c, Runtime: rt, MaxPods: o.MaxPods, InternalIP: o.NodeIP, DaemonPort: int32(o.Port),
+		AgentVersion: Version, RootDir: o.RootDir, Logger: log,
+		Ready: func() (bool, string, string) {
+			vctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			if _, err := rt.Version(vctx); err != nil {
+				return false, "ContainerRuntimeDown", "container runtime is down: " + err.Error()
+			}
+			return true, "", ""
+		},
+		NetworkReady: func() (bool, string, string) {
+			n := cni.Load()
+			if n == nil {
+				return false, "NoPodCIDR", "waiting for the node's pod CIDR (set --pod-cidr, or run the controller-manager's nodeipam)"
+			}
+			if err := n.Ready(); err != nil {
+				return false, "NetworkPluginNotReady", err.Error()
+			}
+			return true, "", ""
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if err := nm.Register(ctx); err != nil {
+		return fmt.Errorf("register node %s: %w", o.NodeName, err)
+	}
+	log.Info("node registered", "node", o.NodeName, "ip", nm.NodeIP())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := nm.Run(ctx); err != nil {
+			log.Error("node status loop", "err", err)
+		}
+	}()
+	if o.HealthPort != 0 {
+		srv, err := serveHealth(o.BindAddress, o.HealthPort, log)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+	}
+
+	cidr := nm.WaitForPodCIDR(ctx, o.PodCIDR)
+	if cidr == "" {
+		return nil // ctx ended
+	}
+	n, err := network.New(network.Options{BinDir: o.CNIBinDir, ConfDir: o.CNIConfDir, RootDir: o.RootDir, PodCIDR: cidr, Logger: log})
+	if err != nil {
+		return err
+	}
+	cni.Store(n)
+	log.Info("pod network configured", "podCIDR", cidr)
+
+	if o.TLSCertFile != "" {
+		if err := serveLogs(ctx, o, c, rt, &wg); err != nil {
+			return err
+		}
+	}
+
+	mgr, err := pods.New(pods.Deps{Runtime: rt, Network: n, Status: pods.NewAPIStatus(c), Objects: pods.NewAPIObjects(c),
+		NodeName: o.NodeName, NodeIP: nm.NodeIP(), RootDir: o.RootDir, Logger: log})
+	if err != nil {
+		return err
+	}
+	inf := client.NewInformer(client.Pods(c, ""), client.ListOptions{FieldSelector: "spec.nodeName=" + o.NodeName}, log)
+	inf.AddHandler(mgr.Handler())
+	wg.Add(1)
+	go func() { defer wg.Done(); inf.Run(ctx) }()
+	if !inf.WaitForSync(ctx) {
+		return nil
+	}
+	return mgr.Run(ctx, inf.List())
+}
+
+func serveHealth(addr string, port int, log *slog.Logger) (*http.Server, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
+	if err != nil {
+		return nil, fmt.Errorf("serve /healthz: %w (choose another --healthz-port, or 0 to turn it off)", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") })
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("health server", "err", err)
+		}
+	}()
+	return srv, nil
+}
+
+// serveLogs serves the logs gRPC service on o.Port, trusting clients whose
+// certificates the cluster CA (from the kubeconfig) signed.
+func serveLogs(ctx context.Context, o Options, c *client.Client, rt runtime.Runtime, wg *sync.WaitGroup) error {
+	cfg, err := client.LoadKubeconfig(o.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	ca, err := pki.ParseCert(cfg.CAData)
+	if err != nil {
+		return fmt.Errorf("the cluster CA in %s: %w", o.Kubeconfig, err)
+	}
+	cert, err := tls.LoadX509KeyPair(o.TLSCertFile, o.TLSKeyFile)
+	if err != nil {
+		return fmt.Errorf("--tls-cert-file/--tls-key-file: %w", err)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(o.Port)))
+	if err != nil {
+		return fmt.Errorf("serve logs: %w", err)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := logs.Serve(ctx, ln, logs.ServerTLSConfig(ca, cert), logSource(rt, o.RootDir), logs.WithLogger(o.Logger)); err != nil {
+			o.Logger.Error("logs service", "err", err)
+		}
+	}()
+	return nil
+}
+
+// ImportImage imports an image archive into the node's containerd, for labs
+// without a registry.
+func ImportImage(ctx context.Context, o Options, path, ref string) ([]string, error) {
+	rt, err := containerd.New(ctx, containerd.Options{Address: o.ContainerdAddress, Namespace: o.ContainerdNamespace, RootDir: o.RootDir, Logger: o.Logger})
+	if err != nil {
+		return nil, err
+	}
+	defer rt.Close()
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	imgs, err := rt.ImportImage(ctx, f, ref)
+	if err != nil {
+		return nil, err
+	}
+	var refs []string
+	for _, img := range imgs {
+		refs = append(refs, img.Ref)
+	}
+	return refs, nil
+}
+
+// Reset removes everything the agent's containerd namespace holds (containers
+// killed, sandboxes, images, snapshots, cgroups) and the agent's root
+// directory: a node returned to before its first start. Stop the agent first.
+func Reset(ctx context.Context, o Options) error {
+	rt, err := containerd.New(ctx, containerd.Options{Address: o.ContainerdAddress, Namespace: o.ContainerdNamespace, RootDir: o.RootDir, Logger: o.Logger})
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	if err := rt.RemoveAll(ctx); err != nil {
+		return err
+	}
+	return os.RemoveAll(o.RootDir)
+}
