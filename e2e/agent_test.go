@@ -196,3 +196,129 @@ func TestNodeAgentRunsPods(t *testing.T) {
 		t.Errorf("hello still exists after delete: %v", err)
 	}
 }
+
+// restartAgent stops the node agent and starts it again with the same flags.
+func (n *node) restartAgent() {
+	n.t.Helper()
+	for i, p := range n.procs {
+		if filepath.Base(p.Args[2]) != "nodeagent" {
+			continue
+		}
+		syscall.Kill(-p.Process.Pid, syscall.SIGTERM)
+		p.Wait()
+		cmd := exec.Command(p.Args[0], p.Args[1:]...)
+		buf := n.logs["nodeagent"]
+		cmd.Stdout, cmd.Stderr = buf, buf
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			n.t.Fatalf("restart nodeagent: %v", err)
+		}
+		n.procs[i] = cmd
+		return
+	}
+	n.t.Fatal("no nodeagent running")
+}
+
+func (n *node) jsonpath(pod, path string) string {
+	out, _ := n.kubectlRun("get", "pod", pod, "-o", "jsonpath="+path)
+	return out
+}
+
+// TestNodeAgentContainerStates: OOMKilled, CrashLoopBackOff with a growing
+// restart count, a readiness probe that flips Ready, a missing image, and an
+// agent restart that leaves running containers alone.
+func TestNodeAgentContainerStates(t *testing.T) {
+	n := startNode(t)
+	manifests := `
+apiVersion: v1
+kind: Pod
+metadata: {name: hog}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: hog
+    image: skiff.local/busybox:e2e
+    imagePullPolicy: Never
+    command: ["sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); sleep 60"]
+    resources: {limits: {memory: 16Mi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: crash}
+spec:
+  containers:
+  - name: crash
+    image: skiff.local/busybox:e2e
+    imagePullPolicy: Never
+    command: ["sh", "-c", "echo crashing; exit 3"]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: ready}
+spec:
+  containers:
+  - name: web
+    image: skiff.local/busybox:e2e
+    imagePullPolicy: Never
+    command: ["sh", "-c", "sleep 2; mkdir -p /www; echo ok > /www/index.html; httpd -p 8080 -h /www; sleep 10; killall httpd; sleep 3600"]
+    readinessProbe:
+      httpGet: {path: /index.html, port: 8080}
+      periodSeconds: 1
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: ghost}
+spec:
+  containers:
+  - name: ghost
+    image: 127.0.0.1:1/nothing/here:1
+`
+	file := filepath.Join(t.TempDir(), "pods.yaml")
+	if err := os.WriteFile(file, []byte(manifests), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n.kubectlMust("apply", "-f", file)
+
+	waitUntil(t, "hog to be OOMKilled", func() bool {
+		return n.jsonpath("hog", "{.status.containerStatuses[0].state.terminated.reason}") == "OOMKilled"
+	})
+	defer func() {
+		if t.Failed() {
+			out, _ := n.kubectlRun("get", "pods", "-o", "yaml")
+			t.Logf("pods:\n%s", out)
+		}
+	}()
+	waitUntil(t, "crash to be in CrashLoopBackOff after restarts", func() bool {
+		reason := n.jsonpath("crash", "{.status.containerStatuses[0].state.waiting.reason}")
+		restarts := n.jsonpath("crash", "{.status.containerStatuses[0].restartCount}")
+		return reason == "CrashLoopBackOff" && restarts != "" && restarts != "0"
+	})
+	if got := n.jsonpath("ready", `{.status.conditions[?(@.type=="Ready")].status}`); got == "True" {
+		t.Errorf("ready was Ready before its server started")
+	}
+	waitUntil(t, "ready to become Ready through its probe", func() bool {
+		return n.jsonpath("ready", `{.status.conditions[?(@.type=="Ready")].status}`) == "True"
+	})
+	waitUntil(t, "ghost's image pull to fail", func() bool {
+		r := n.jsonpath("ghost", "{.status.containerStatuses[0].state.waiting.reason}")
+		return r == "ErrImagePull" || r == "ImagePullBackOff"
+	})
+
+	// Restarting the agent leaves running containers alone: same container,
+	// same start time, no restart counted.
+	before := n.jsonpath("ready", "{.status.containerStatuses[0].containerID} {.status.containerStatuses[0].state.running.startedAt} {.status.containerStatuses[0].restartCount}")
+	n.restartAgent()
+	time.Sleep(3 * time.Second) // let the new agent re-adopt and write status, if it were to
+	waitUntil(t, "the node to be Ready after the agent restart", func() bool {
+		out, _ := n.kubectlRun("get", "node", "e2e-node", "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`)
+		return out == "True"
+	})
+	if after := n.jsonpath("ready", "{.status.containerStatuses[0].containerID} {.status.containerStatuses[0].state.running.startedAt} {.status.containerStatuses[0].restartCount}"); after != before || before == "" {
+		t.Errorf("after an agent restart the container changed: %q, was %q", after, before)
+	}
+
+	// The readiness probe turns the pod unready when its server stops.
+	waitUntil(t, "ready to turn unready when httpd stops", func() bool {
+		return n.jsonpath("ready", `{.status.conditions[?(@.type=="Ready")].status}`) == "False"
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"time"
 
 	"skiff/pkg/api"
 	"skiff/pkg/apiserver/registry"
@@ -263,3 +264,14 @@ func (p cachedPods) GetPod(namespace, name string) (*api.Pod, bool) {
 	return p.l.c.pods.Get(namespace + "/" + name)
 }
 func (p cachedPods) PodsOnNode(node string) []*api.Pod { return p.l.PodsOnNode(node) }
+
+// GetPodLive reads a pod from storage (authz.LivePodGetter).
+func (p cachedPods) GetPodLive(namespace, name string) (*api.Pod, bool) {
+	ctx, cancel := context.WithTimeout(p.l.s.bg, 5*time.Second)
+	defer cancel()
+	obj, err := p.l.get(ctx, "", "pods", namespace, name)
+	if err != nil {
+		return nil, false
+	}
+	return obj.(*api.Pod), true
+}

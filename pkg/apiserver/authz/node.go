@@ -107,10 +107,24 @@ func (n Node) Authorize(_ context.Context, a Attributes) (Decision, string, erro
 	return NoOpinion, "", nil
 }
 
-// boundTo reports whether a pod is bound to node.
+// LivePodGetter is implemented by a PodLister that can also read storage, for
+// when its cache has not caught up yet.
+type LivePodGetter interface {
+	GetPodLive(namespace, name string) (*api.Pod, bool)
+}
+
+// boundTo reports whether a pod is bound to node. A node reacts to the binding
+// as soon as it sees it, possibly before the cache does: when the cache says
+// no, storage has the last word.
 func (n Node) boundTo(namespace, name, node string) bool {
-	p, ok := n.Pods.GetPod(namespace, name)
-	return ok && p.Spec.NodeName == node
+	if p, ok := n.Pods.GetPod(namespace, name); ok && p.Spec.NodeName == node {
+		return true
+	}
+	if live, ok := n.Pods.(LivePodGetter); ok {
+		p, ok := live.GetPodLive(namespace, name)
+		return ok && p.Spec.NodeName == node
+	}
+	return false
 }
 
 // referenced reports whether any pod bound to node uses the named secret,
