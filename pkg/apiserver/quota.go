@@ -19,7 +19,17 @@ func (s *Server) startQuotaController() {
 	hasQuota := func(ns string) bool { return len(s.caches.quotas.ByIndex(byNamespace, ns)) > 0 }
 	s.caches.quotas.AddHandler(client.Handler[*api.ResourceQuota]{
 		OnAdd:    func(q *api.ResourceQuota) { ctl.Enqueue(q.Namespace) },
-		OnUpdate: func(_, q *api.ResourceQuota) { ctl.Enqueue(q.Namespace) },
+		// Only a change of the limits, or a status that does not match them,
+		// needs a recompute. Admission's own charges update the status too:
+		// recomputing on those would list the namespace before the charged
+		// object is stored and undo the charge, letting the next create past
+		// the limit (as kube-controller-manager's quota controller, which
+		// also ignores status-only updates).
+		OnUpdate: func(old, q *api.ResourceQuota) {
+			if !resourcequota.Equal(old.Spec.Hard, q.Spec.Hard) || !resourcequota.Equal(q.Spec.Hard, q.Status.Hard) {
+				ctl.Enqueue(q.Namespace)
+			}
+		},
 	})
 	s.caches.pods.AddHandler(client.Handler[*api.Pod]{
 		OnUpdate: func(old, p *api.Pod) {
