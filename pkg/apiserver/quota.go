@@ -18,7 +18,7 @@ func (s *Server) startQuotaController() {
 	ctl := resourcequota.NewController(s.lookups, s.lookups, s.lookups.QuotaNamespaces, s.log.With("controller", "resourcequota"))
 	hasQuota := func(ns string) bool { return len(s.caches.quotas.ByIndex(byNamespace, ns)) > 0 }
 	s.caches.quotas.AddHandler(client.Handler[*api.ResourceQuota]{
-		OnAdd:    func(q *api.ResourceQuota) { ctl.Enqueue(q.Namespace) },
+		OnAdd: func(q *api.ResourceQuota) { ctl.Enqueue(q.Namespace) },
 		// Only a change of the limits, or a status that does not match them,
 		// needs a recompute. Admission's own charges update the status too:
 		// recomputing on those would list the namespace before the charged
