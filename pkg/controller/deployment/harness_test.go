@@ -28,6 +28,8 @@ type harness struct {
 	rss        *client.Resource[*api.ReplicaSet]
 	pods       *client.Resource[*api.Pod]
 	events     *client.Resource[*api.Event]
+	// informers are the controller's; tests wait on them to know what it sees.
+	informers *controller.Informers
 }
 
 // waitTimeout bounds every wait of the integration tests.
@@ -70,6 +72,7 @@ func startController(t *testing.T) *harness {
 		t: t, ctx: ctx, kubeconfig: s.Kubeconfig,
 		deploys: client.Deployments(s.Client, ns), rss: client.ReplicaSets(s.Client, ns),
 		pods: client.Pods(s.Client, ns), events: client.Events(s.Client, ns),
+		informers: cc.Informers,
 	}
 }
 

@@ -355,6 +355,12 @@ func TestIntegrationAdoptAndRelease(t *testing.T) {
 	if err != nil {
 		t.Fatalf("create orphan: %v", err)
 	}
+	// The orphan must exist for the controller when the Deployment appears;
+	// one it has not seen yet cannot be adopted (as in Kubernetes).
+	h.waitFor("the orphan in the controller's cache", func() (bool, string) {
+		_, ok := h.informers.ReplicaSets().Get(api.NamespaceDefault + "/web-manual")
+		return ok, "not yet"
+	})
 	d := h.create(newDeployment("web", 2))
 	d, rss := h.rollOut("web", nil)
 	if len(rss) != 1 || rss[0].UID != orphan.UID {
