@@ -68,7 +68,7 @@ func startNode(t *testing.T) *node {
 	run(t, filepath.Join(n.bin, "nodeagent"), "import-image", image, "--containerd-namespace", n.ctrNS, "--root-dir", n.rootDir)
 
 	n.start("nodeagent", "--kubeconfig", nodeKC, "--node-name", "e2e-node", "--node-ip", "127.0.0.1",
-		"--root-dir", n.rootDir, "--containerd-namespace", n.ctrNS, "--pod-cidr", "10.88.0.0/24", "--healthz-port", "0",
+		"--root-dir", n.rootDir, "--containerd-namespace", n.ctrNS, "--pod-cidr", "10.88.0.0/24", "--healthz-port", "0", "--log-level", "debug",
 		"--tls-cert-file", filepath.Join(n.dataDir, "agent.crt"), "--tls-key-file", filepath.Join(n.dataDir, "agent.key"))
 	waitUntil(t, "node e2e-node to be Ready", func() bool {
 		out, _ := n.kubectlRun("get", "node", "e2e-node", "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`)

@@ -79,8 +79,26 @@ func (w *worker) syncLive(ctx context.Context, pod *api.Pod) time.Time {
 			poll = fastPollInterval
 		}
 		next.at(w.now().Add(poll))
+	} else if w.restartPending(pod) {
+		// A container exited during this sync (one that crashes at once can
+		// be gone before its start is even recorded): nothing is running to
+		// poll, so come back to restart it rather than sleep until poked.
+		next.at(w.now().Add(fastPollInterval))
 	}
 	return next.t
+}
+
+// restartPending reports whether a container has exited, its restart policy
+// restarts it, and no back-off or error wait is already scheduled for it.
+func (w *worker) restartPending(pod *api.Pod) bool {
+	for i := range pod.Spec.Containers {
+		cs, ok := w.containers[pod.Spec.Containers[i].Name]
+		if ok && cs.cur != nil && cs.cur.exited() && cs.waitReason == "" &&
+			shouldRestart(pod.Spec.RestartPolicy, cs.cur.st.ExitCode) {
+			return true
+		}
+	}
+	return false
 }
 
 func (w *worker) anyRunning() bool {
