@@ -50,6 +50,7 @@ type Controller struct {
 	log         *slog.Logger // with controller=deployment
 	workerLog   *slog.Logger // without: the worker loop adds it
 	queue       *workqueue.Queue[string]
+	expected    *expectations // the ReplicaSet writes the cache has yet to show
 	now         func() time.Time
 }
 
@@ -72,6 +73,7 @@ func New(c *controller.Context) *Controller {
 		log:         log.With("controller", Name),
 		workerLog:   log,
 		queue:       controller.NewQueue(Name),
+		expected:    newExpectations(),
 		now:         time.Now,
 	}
 	ctl.deployments.AddIndex(namespaceIndex, byNamespace[*api.Deployment])
@@ -183,6 +185,8 @@ func (c *Controller) updateReplicaSet(old, cur *api.ReplicaSet) {
 
 func (c *Controller) deleteReplicaSet(rs *api.ReplicaSet) {
 	if d := c.ownerOf(rs.Namespace, controllerRefOf(&rs.ObjectMeta)); d != nil {
+		// A write to it that the cache has not shown will not be shown now.
+		c.expected.forget(keyOf(d), rs.Name)
 		c.enqueue(d)
 	}
 }

@@ -31,8 +31,8 @@ func (c *Controller) rolloutRecreate(ctx context.Context, d *api.Deployment, new
 
 	if newRS == nil {
 		var err error
-		if newRS, err = c.createNewReplicaSet(ctx, d, oldRSs); err != nil {
-			return err
+		if newRS, err = c.createNewReplicaSet(ctx, d, oldRSs); err != nil || newRS == nil {
+			return err // nil: the cache is behind; its events bring d back
 		}
 		allRSs = withNew(oldRSs, newRS)
 	}

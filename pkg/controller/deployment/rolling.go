@@ -14,8 +14,8 @@ import (
 func (c *Controller) rolloutRolling(ctx context.Context, d *api.Deployment, newRS *api.ReplicaSet, oldRSs []*api.ReplicaSet) error {
 	if newRS == nil {
 		var err error
-		if newRS, err = c.createNewReplicaSet(ctx, d, oldRSs); err != nil {
-			return err
+		if newRS, err = c.createNewReplicaSet(ctx, d, oldRSs); err != nil || newRS == nil {
+			return err // nil: the cache is behind; its events bring d back
 		}
 	}
 	allRSs := withNew(oldRSs, newRS)

@@ -17,6 +17,8 @@ const kind = "Deployment"
 // sync brings the Deployment with key one step closer to its spec, from the
 // current state, as kube-controller-manager's syncDeployment:
 //
+//	cache behind our own writes? ─▶ wait for it
+//	       │
 //	claim ReplicaSets ─▶ deleting? ─▶ status only
 //	       │
 //	Paused/Resumed condition ─▶ find the new ReplicaSet, sync revisions
@@ -27,9 +29,21 @@ const kind = "Deployment"
 func (c *Controller) sync(ctx context.Context, key string) error {
 	cached, ok := c.deployments.Get(key)
 	if !ok {
+		c.expected.forget(key, "")
 		return nil // deleted; the garbage collector removes its ReplicaSets
 	}
 	d := api.DeepCopy(cached)
+
+	// Every decision below is made from the cache: none from one that has not
+	// shown this controller's last writes yet. Their events bring d back (and,
+	// should one be lost, the expectation's timeout).
+	if name, ok := c.expected.pending(key, func(name string) (*api.ReplicaSet, bool) {
+		return c.replicaSets.Get(d.Namespace + "/" + name)
+	}, c.now()); ok {
+		c.log.Debug("waiting for the cache to show a replica set write", "deployment", key, "replicaSet", name)
+		c.queue.AddAfter(key, expectationsTimeout)
+		return nil
+	}
 
 	if sel := d.Spec.Selector; sel == nil || len(sel.MatchLabels)+len(sel.MatchExpressions) == 0 {
 		c.events.Eventf(d, kind, api.EventTypeWarning, "SelectingAll", "This deployment is selecting all pods. A non-empty selector is required.")
@@ -168,6 +182,7 @@ func (c *Controller) syncRevision(ctx context.Context, d *api.Deployment, rsList
 		if err != nil {
 			return nil, nil, err
 		}
+		c.expected.expect(keyOf(d), out, c.now())
 		rs = out
 	}
 	changed := setDeploymentRevision(d, rs.Annotations[RevisionAnnotation])
@@ -189,7 +204,19 @@ func (c *Controller) syncRevision(ctx context.Context, d *api.Deployment, rsList
 // with the next revision. Should a ReplicaSet of that name exist with another
 // template (a hash collision), status.collisionCount goes up so the next try
 // hashes to another name.
+//
+// Its size and revision come from oldRSs, the cache's, and no
+// resourceVersion guards a create: if the apiserver has a ReplicaSet of d's
+// that oldRSs lack or show at another size (one the cache has not caught up
+// with, including an orphan to adopt and this very ReplicaSet), it creates
+// nothing and returns nil, to be called again once the cache has caught up.
 func (c *Controller) createNewReplicaSet(ctx context.Context, d *api.Deployment, oldRSs []*api.ReplicaSet) (*api.ReplicaSet, error) {
+	if name, err := c.unseenReplicaSet(ctx, d, oldRSs); err != nil || name != "" {
+		if name != "" {
+			c.log.Debug("not creating the new replica set until the cache shows another", "deployment", keyOf(d), "replicaSet", name)
+		}
+		return nil, err
+	}
 	hash := ComputeHash(&d.Spec.Template, d.Status.CollisionCount)
 	tpl := api.DeepCopy(d.Spec.Template)
 	tpl.Labels = withLabel(d.Spec.Template.Labels, HashLabel, hash)
@@ -215,18 +242,18 @@ func (c *Controller) createNewReplicaSet(ctx context.Context, d *api.Deployment,
 
 	rsClient := client.ReplicaSets(c.client, d.Namespace)
 	created, err := rsClient.Create(ctx, rs)
-	alreadyExists := false
 	switch {
 	case api.IsAlreadyExists(err):
-		// Our own from an earlier sync the cache has not seen yet, or a
-		// collision.
+		// Our own, created since unseenReplicaSet looked (by an earlier
+		// instance of the controller), or a collision.
 		existing, getErr := rsClient.Get(ctx, rs.Name)
 		if getErr != nil {
 			return nil, getErr
 		}
 		if ref := controllerRefOf(&existing.ObjectMeta); ref != nil && ref.UID == d.UID && equalIgnoreHash(&d.Spec.Template, &existing.Spec.Template) {
-			created, alreadyExists = existing, true
-			break
+			// Not to be used until the cache shows it with the others.
+			c.expected.expect(keyOf(d), existing, c.now())
+			return nil, nil
 		}
 		count := int32(0)
 		if d.Status.CollisionCount != nil {
@@ -248,11 +275,12 @@ func (c *Controller) createNewReplicaSet(ctx context.Context, d *api.Deployment,
 		c.events.Eventf(d, kind, api.EventTypeWarning, ReasonReplicaSetCreateError, "%s", msg)
 		return nil, err
 	}
-	if !alreadyExists && n > 0 {
+	c.expected.expect(keyOf(d), created, c.now())
+	if n > 0 {
 		c.events.Eventf(d, kind, api.EventTypeNormal, "ScalingReplicaSet", "Scaled up replica set %s to %d", created.Name, n)
 	}
 	changed := setDeploymentRevision(d, newRevision)
-	if !alreadyExists && hasProgressDeadline(d) {
+	if hasProgressDeadline(d) {
 		setCondition(&d.Status, newCondition(api.DeploymentProgressing, api.ConditionTrue, ReasonNewReplicaSetCreated,
 			fmt.Sprintf("Created new replica set %q", created.Name), c.now()))
 		changed = true
@@ -263,6 +291,31 @@ func (c *Controller) createNewReplicaSet(ctx context.Context, d *api.Deployment,
 		}
 	}
 	return created, nil
+}
+
+// unseenReplicaSet returns the name of a ReplicaSet that d owns or would
+// adopt which the apiserver has and rsList (the cache's) does not, or has at
+// another size; "" if there is none.
+func (c *Controller) unseenReplicaSet(ctx context.Context, d *api.Deployment, rsList []*api.ReplicaSet) (string, error) {
+	sel, err := api.LabelSelectorAsSelector(d.Spec.Selector)
+	if err != nil {
+		return "", fmt.Errorf("deployment %s/%s has an invalid selector: %w", d.Namespace, d.Name, err)
+	}
+	live, err := client.ReplicaSets(c.client, d.Namespace).List(ctx, client.ListOptions{LabelSelector: sel.String()})
+	if err != nil {
+		return "", err
+	}
+	seen := make(map[string]int32, len(rsList))
+	for _, rs := range rsList {
+		seen[rs.UID] = specReplicas(rs)
+	}
+	cl := claimReplicaSets(d, sel, live.Items)
+	for _, rs := range append(cl.owned, cl.adopt...) {
+		if n, ok := seen[rs.UID]; !ok || n != specReplicas(rs) {
+			return rs.Name, nil
+		}
+	}
+	return "", nil
 }
 
 // withLabel returns a copy of m with k=v.
@@ -289,9 +342,11 @@ func (c *Controller) scaleReplicaSet(ctx context.Context, rs *api.ReplicaSet, re
 	cp := api.DeepCopy(rs)
 	cp.Spec.Replicas = &replicas
 	setReplicasAnnotations(cp, desired, maxReplicas)
-	if _, err := client.ReplicaSets(c.client, rs.Namespace).Update(ctx, cp); err != nil {
+	out, err := client.ReplicaSets(c.client, rs.Namespace).Update(ctx, cp)
+	if err != nil {
 		return false, err
 	}
+	c.expected.expect(keyOf(d), out, c.now())
 	if from == replicas {
 		return false, nil
 	}
