@@ -18,6 +18,8 @@ import (
 	cnitypes "github.com/containernetworking/cni/pkg/types"
 	types100 "github.com/containernetworking/cni/pkg/types/100"
 	"github.com/containernetworking/cni/pkg/version"
+
+	"skiff/pkg/agent/keylock"
 )
 
 var (
@@ -50,7 +52,7 @@ type CNI struct {
 	log      *slog.Logger
 	cni      *libcni.CNIConfig
 	loopback *libcni.PluginConfig
-	locks    keyedLock
+	locks    keylock.Set
 
 	mu   sync.RWMutex // shared: SetUp, TearDown; exclusive: SetPodCIDR
 	cidr netip.Prefix
@@ -154,7 +156,7 @@ func (c *CNI) SetUp(ctx context.Context, pod PodRef, netnsPath string, ports []P
 	if isOwnNetNS(netnsPath) {
 		return "", fmt.Errorf("%w: %q for pod %s is the node's own network namespace", ErrNoNetNS, netnsPath, pod)
 	}
-	unlock, err := c.locks.lock(ctx, pod.UID)
+	unlock, err := c.locks.Lock(ctx, pod.UID)
 	if err != nil {
 		return "", err
 	}
@@ -225,7 +227,7 @@ func (c *CNI) TearDown(ctx context.Context, pod PodRef, netnsPath string) error 
 	if err := validatePod(pod); err != nil {
 		return err
 	}
-	unlock, err := c.locks.lock(ctx, pod.UID)
+	unlock, err := c.locks.Lock(ctx, pod.UID)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/containerd/containerd/namespaces"
 	"github.com/containerd/errdefs"
 
+	"skiff/pkg/agent/keylock"
 	"skiff/pkg/agent/runtime"
 )
 
@@ -106,7 +107,7 @@ type Runtime struct {
 	swapLimit    bool // set memory+swap = memory limit, so containers do not swap
 	plainHTTP    map[string]bool
 	log          *slog.Logger
-	locks        keyedLock
+	locks        keylock.Set
 
 	stop      context.CancelFunc
 	wg        sync.WaitGroup

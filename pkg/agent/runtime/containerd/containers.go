@@ -74,7 +74,7 @@ func (r *Runtime) StartContainer(ctx context.Context, cfg runtime.ContainerConfi
 
 	// Hold the container's lock until its start is recorded, so the exit of a
 	// short-lived process is not finalized before.
-	unlock, err := r.locks.lock(ctx, id)
+	unlock, err := r.locks.Lock(ctx, id)
 	if err != nil {
 		return "", err
 	}
@@ -209,7 +209,7 @@ func (r *Runtime) RemoveContainer(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("container %s: %w", id, err)
 	}
-	unlock, err := r.locks.lock(ctx, id)
+	unlock, err := r.locks.Lock(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -258,7 +258,7 @@ func (r *Runtime) ListContainers(ctx context.Context) ([]runtime.Container, erro
 // on the exit event, and by ContainerStatus and StopContainer, whichever comes
 // first; for a task that is gone or still running it does nothing.
 func (r *Runtime) finalize(ctx context.Context, id string) error {
-	unlock, err := r.locks.lock(ctx, id)
+	unlock, err := r.locks.Lock(ctx, id)
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func (r *Runtime) EnsureImage(ctx context.Context, ref string, policy runtime.Pu
 		return runtime.ImageInfo{}, fmt.Errorf("%w: pull policy %q", runtime.ErrInvalidConfig, policy)
 	}
 	// One pull of an image at a time: a second pod worker waits and then finds it.
-	unlock, err := r.locks.lock(ctx, "image:"+name)
+	unlock, err := r.locks.Lock(ctx, "image:"+name)
 	if err != nil {
 		return runtime.ImageInfo{}, err
 	}

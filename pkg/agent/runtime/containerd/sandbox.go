@@ -22,7 +22,7 @@ func (r *Runtime) CreateSandbox(ctx context.Context, cfg runtime.SandboxConfig) 
 		return runtime.Sandbox{}, err
 	}
 	sb := runtime.Sandbox{ID: cfg.PodUID, NetNSPath: filepath.Join(r.netnsDir, cfg.PodUID)}
-	unlock, err := r.locks.lock(ctx, "sandbox:"+sb.ID)
+	unlock, err := r.locks.Lock(ctx, "sandbox:"+sb.ID)
 	if err != nil {
 		return runtime.Sandbox{}, err
 	}
@@ -49,7 +49,7 @@ func (r *Runtime) RemoveSandbox(ctx context.Context, id string) error {
 	if err := validatePodUID(id); err != nil {
 		return err
 	}
-	unlock, err := r.locks.lock(ctx, "sandbox:"+id)
+	unlock, err := r.locks.Lock(ctx, "sandbox:"+id)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package containerd
+package keylock
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 )
 
 func TestKeyedLock(t *testing.T) {
-	var k keyedLock
+	var k Set
 	ctx := context.Background()
 
 	// Holders of one key exclude each other.
@@ -20,7 +20,7 @@ func TestKeyedLock(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			unlock, err := k.lock(ctx, "a")
+			unlock, err := k.Lock(ctx, "a")
 			if err != nil {
 				t.Error(err)
 				return
@@ -42,15 +42,15 @@ func TestKeyedLock(t *testing.T) {
 	}
 
 	// Another key is independent; a waiter gives up with its context.
-	unlockA, _ := k.lock(ctx, "a")
-	unlockB, err := k.lock(ctx, "b")
+	unlockA, _ := k.Lock(ctx, "a")
+	unlockB, err := k.Lock(ctx, "b")
 	if err != nil {
 		t.Fatal(err)
 	}
 	unlockB()
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
 	defer cancel()
-	if _, err := k.lock(cctx, "a"); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := k.Lock(cctx, "a"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("waiting on a held key: err = %v, want DeadlineExceeded", err)
 	}
 	unlockA()

@@ -1,13 +1,16 @@
-package containerd
+// Package keylock locks by key (a pod UID, a container ID, an image name):
+// callers of one key take turns, other keys never wait, and waiting gives up
+// when the context ends.
+package keylock
 
 import (
 	"context"
 	"sync"
 )
 
-// keyedLock is a set of mutexes by key (a container ID, an image name) whose
-// Lock gives up when ctx ends. Entries go away when nobody holds or waits.
-type keyedLock struct {
+// Set is a set of mutexes by key whose Lock gives up when
+// ctx ends. Entries go away when nobody holds or waits.
+type Set struct {
 	mu    sync.Mutex
 	locks map[string]*keyLock
 }
@@ -17,8 +20,8 @@ type keyLock struct {
 	refs int           // holders and waiters
 }
 
-// lock locks key and returns the function that unlocks it.
-func (k *keyedLock) lock(ctx context.Context, key string) (func(), error) {
+// Lock locks key and returns the function that unlocks it.
+func (k *Set) Lock(ctx context.Context, key string) (func(), error) {
 	k.mu.Lock()
 	if k.locks == nil {
 		k.locks = make(map[string]*keyLock)
@@ -43,7 +46,7 @@ func (k *keyedLock) lock(ctx context.Context, key string) (func(), error) {
 	}
 }
 
-func (k *keyedLock) release(key string, l *keyLock) {
+func (k *Set) release(key string, l *keyLock) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	l.refs--
