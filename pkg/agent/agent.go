@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"strconv"
 	"sync"
@@ -25,6 +24,7 @@ import (
 	"skiff/pkg/agent/runtime"
 	"skiff/pkg/agent/runtime/containerd"
 	"skiff/pkg/client"
+	"skiff/pkg/component"
 	"skiff/pkg/pki"
 )
 
@@ -145,7 +145,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}()
 	if o.HealthPort != 0 {
-		srv, err := serveHealth(o.BindAddress, o.HealthPort, log)
+		srv, err := component.ServeHealth(o.BindAddress, o.HealthPort, nil, log)
 		if err != nil {
 			return err
 		}
@@ -182,22 +182,6 @@ func Run(ctx context.Context, o Options) error {
 		return nil
 	}
 	return mgr.Run(ctx, inf.List())
-}
-
-func serveHealth(addr string, port int, log *slog.Logger) (*http.Server, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
-	if err != nil {
-		return nil, fmt.Errorf("serve /healthz: %w (choose another --healthz-port, or 0 to turn it off)", err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") })
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("health server", "err", err)
-		}
-	}()
-	return srv, nil
 }
 
 // serveLogs serves the logs gRPC service on o.Port, trusting clients whose

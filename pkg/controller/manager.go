@@ -6,16 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
-	"net/http/pprof"
-	"os"
 	"slices"
-	"strconv"
 	"sync"
-	"time"
 
 	"skiff/pkg/client"
 	"skiff/pkg/client/leaderelection"
+	"skiff/pkg/component"
 )
 
 // Defaults of the controller-manager's options.
@@ -95,7 +91,7 @@ func RunManager(ctx context.Context, o Options, registry map[string]Builder, ord
 	}
 	metrics := NewMetrics()
 	if o.Port != 0 {
-		srv, err := serve(o.BindAddress, o.Port, metrics, log)
+		srv, err := component.ServeHealth(o.BindAddress, o.Port, metrics.Handler(), log)
 		if err != nil {
 			return err
 		}
@@ -140,8 +136,7 @@ func RunManager(ctx context.Context, o Options, registry map[string]Builder, ord
 	if !o.LeaderElect {
 		return run(ctx)
 	}
-	host, _ := os.Hostname()
-	id := host + "_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	id := component.Identity()
 	var runErr error
 	err = leaderelection.Run(ctx, leaderelection.Config{Client: c, Namespace: LeaseNamespace, Name: LeaseName, Identity: id, Logger: log},
 		func(ctx context.Context) {
@@ -149,24 +144,4 @@ func RunManager(ctx context.Context, o Options, registry map[string]Builder, ord
 			runErr = run(ctx)
 		})
 	return errors.Join(err, runErr)
-}
-
-func serve(addr string, port int, m *Metrics, log *slog.Logger) (*http.Server, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
-	if err != nil {
-		return nil, fmt.Errorf("serve /healthz and /metrics: %w (choose another --port, or 0 to turn them off)", err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") })
-	mux.Handle("/metrics", m.Handler())
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("health server", "err", err)
-		}
-	}()
-	log.Info("serving /healthz and /metrics", "address", ln.Addr().String())
-	return srv, nil
 }

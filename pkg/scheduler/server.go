@@ -6,14 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
-	"net/http/pprof"
-	"os"
-	"strconv"
-	"time"
 
 	"skiff/pkg/client"
 	"skiff/pkg/client/leaderelection"
+	"skiff/pkg/component"
 )
 
 // Defaults of the scheduler's options.
@@ -81,7 +77,7 @@ func RunServer(ctx context.Context, o Options) error {
 	}
 	metrics := NewMetrics()
 	if o.Port != 0 {
-		srv, err := serveHealth(o.BindAddress, o.Port, metrics, log)
+		srv, err := component.ServeHealth(o.BindAddress, o.Port, metrics.Handler(), log)
 		if err != nil {
 			return err
 		}
@@ -97,8 +93,7 @@ func RunServer(ctx context.Context, o Options) error {
 	if !o.LeaderElect {
 		return run(ctx)
 	}
-	host, _ := os.Hostname()
-	id := host + "_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	id := component.Identity()
 	var runErr error
 	err = leaderelection.Run(ctx, leaderelection.Config{
 		Client: c, Namespace: LeaseNamespace, Name: LeaseName, Identity: id, Logger: log,
@@ -107,25 +102,4 @@ func RunServer(ctx context.Context, o Options) error {
 		runErr = run(ctx)
 	})
 	return errors.Join(err, runErr)
-}
-
-func serveHealth(addr string, port int, m *Metrics, log *slog.Logger) (*http.Server, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
-	if err != nil {
-		return nil, fmt.Errorf("serve /healthz and /metrics: %w (choose another --port, or 0 to turn them off)", err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") })
-	mux.Handle("/metrics", m.Handler())
-	// Profiling, as kube-scheduler's --profiling: go tool pprof http://127.0.0.1:10251/debug/pprof/profile
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("health server", "err", err)
-		}
-	}()
-	log.Info("serving /healthz and /metrics", "address", ln.Addr().String())
-	return srv, nil
 }
