@@ -28,8 +28,17 @@ type cluster struct {
 }
 
 func newCluster(t *testing.T) *cluster {
+	return newClusterWith(t, nil)
+}
+
+// newClusterWith runs before (if not nil) against the apiserver before the
+// controller starts, so what it creates is in the controller's first list.
+func newClusterWith(t *testing.T, before func(c *client.Client)) *cluster {
 	t.Parallel()
 	s := apiservertest.Start(t)
+	if before != nil {
+		before(s.Client)
+	}
 	controllertest.RunController(t, s, replicaset.New)
 	return &cluster{t: t, ctx: context.Background(), s: s, c: s.Client}
 }
@@ -219,14 +228,17 @@ func TestCreatesExactlyReplicas(t *testing.T) {
 // TestAdoptsOrphan: a pod that matches the selector and has no controller is
 // adopted, so only two more are created.
 func TestAdoptsOrphan(t *testing.T) {
-	c := newCluster(t)
+	// The orphan exists before the controller starts: one it has not seen yet
+	// cannot be adopted (as in Kubernetes), and the test would race its cache.
 	orphan := &api.Pod{
 		ObjectMeta: api.ObjectMeta{Name: "orphan", Namespace: "default", Labels: map[string]string{"app": "web", "extra": "yes"}},
 		Spec:       api.PodSpec{Containers: []api.Container{{Name: "c", Image: "busybox:1.36"}}},
 	}
-	if _, err := client.Pods(c.c, "default").Create(c.ctx, orphan); err != nil {
-		t.Fatal(err)
-	}
+	c := newClusterWith(t, func(cl *client.Client) {
+		if _, err := client.Pods(cl, "default").Create(context.Background(), orphan); err != nil {
+			t.Fatal(err)
+		}
+	})
 	rs := c.createRS(makeReplicaSet("default", "web", 3))
 	pods := c.waitPods(rs, "app=web", 3)
 	if !slices.Contains(podNames(pods), "orphan") {
