@@ -18,13 +18,19 @@ import (
 // startEtcd runs an embedded etcd for the test on free loopback ports.
 func startEtcd(t *testing.T) *Embedded {
 	t.Helper()
+	// Both listeners stay open until both ports are known, so the two
+	// cannot be the same port.
 	var ports []int
+	var lns []net.Listener
 	for range 2 {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
+		lns = append(lns, l)
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range lns {
 		l.Close()
 	}
 	e, err := StartEmbedded(EmbeddedConfig{
