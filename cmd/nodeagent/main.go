@@ -35,6 +35,7 @@ func main() {
 	fs.StringVar(&o.CNIBinDir, "cni-bin-dir", "/usr/lib/cni", "CNI plugins")
 	fs.StringVar(&o.CNIConfDir, "cni-conf-dir", "", "where the generated CNI config goes (default under --root-dir)")
 	fs.IntVar(&o.MaxPods, "max-pods", agent.DefaultMaxPods, "pods this node accepts")
+	fs.BoolVar(&o.HostGW, "host-gw", true, "route the other nodes' pod CIDRs to their node IPs (nodes must share one L2 network)")
 	fs.Func("insecure-registry", "registry host pulled from over plain HTTP, e.g. 127.0.0.1:5000 (repeatable)", func(s string) error {
 		o.InsecureRegistries = append(o.InsecureRegistries, s)
 		return nil

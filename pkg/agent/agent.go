@@ -54,6 +54,9 @@ type Options struct {
 	MaxPods    int
 	// InsecureRegistries are registry hosts pulled from over plain HTTP.
 	InsecureRegistries []string
+	// HostGW routes the other nodes' pod CIDRs to their node IPs (all nodes
+	// on one L2 network), so pods reach pods on other nodes.
+	HostGW bool
 	// BindAddress and HealthPort serve /healthz (0: off).
 	BindAddress string
 	HealthPort  int
@@ -162,6 +165,11 @@ func Run(ctx context.Context, o Options) error {
 	}
 	cni.Store(n)
 	log.Info("pod network configured", "podCIDR", cidr)
+	if o.HostGW {
+		if err := runHostGW(ctx, c, o.NodeName, cidr, log, &wg); err != nil {
+			return err
+		}
+	}
 
 	if o.TLSCertFile != "" {
 		if err := serveLogs(ctx, o, c, rt, &wg); err != nil {
@@ -247,6 +255,12 @@ func Reset(ctx context.Context, o Options) error {
 	}
 	defer rt.Close()
 	if err := rt.RemoveAll(ctx); err != nil {
+		return err
+	}
+	if err := network.RemoveHostGW(ctx); err != nil {
+		return err
+	}
+	if err := network.RemoveBridge(network.DefaultBridgeName); err != nil {
 		return err
 	}
 	return os.RemoveAll(o.RootDir)
