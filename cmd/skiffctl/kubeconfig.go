@@ -26,6 +26,7 @@ func nodeKubeconfig(args []string, out io.Writer) error {
 	servingCert := fs.String("serving-cert", "", "also write a serving certificate for the agent's log service here (needs --node-ip)")
 	servingKey := fs.String("serving-key", "", "and its key (0600)")
 	nodeIP := fs.String("node-ip", "", "the node's InternalIP, named in the serving certificate")
+	server := fs.String("server", "", "the apiserver URL the node uses, e.g. https://10.0.0.10:6443 (default: admin.kubeconfig's, which is loopback when the apiserver binds all addresses)")
 	var name string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
@@ -62,6 +63,9 @@ func nodeKubeconfig(args []string, out io.Writer) error {
 	keyPEM, err := pki.EncodeKey(key)
 	if err != nil {
 		return err
+	}
+	if *server != "" {
+		admin.Server = *server
 	}
 	cfg := &client.Config{Server: admin.Server, CAData: pki.EncodeCert(ca.Cert), CertData: pki.EncodeCert(cert), KeyData: keyPEM}
 	data, err := cfg.Kubeconfig("skiff", user)

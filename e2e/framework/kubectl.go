@@ -16,6 +16,18 @@ type Kubectl struct {
 	Version    string
 	Bin        string
 	Kubeconfig string
+	// NetNS, when set, runs kubectl inside that network namespace (a lab
+	// machine's), with nsenter.
+	NetNS string
+}
+
+// command is kubectl with args, inside NetNS when set.
+func (k Kubectl) command(ctx context.Context, args ...string) *exec.Cmd {
+	args = append([]string{"--kubeconfig", k.Kubeconfig}, args...)
+	if k.NetNS != "" {
+		return exec.CommandContext(ctx, "nsenter", append([]string{"--net=/var/run/netns/" + k.NetNS, k.Bin}, args...)...)
+	}
+	return exec.CommandContext(ctx, k.Bin, args...)
 }
 
 // KubectlVersions are the kubectl builds the compatibility tests use: the
@@ -43,7 +55,19 @@ func KubectlVersions(t testing.TB) []Kubectl {
 func (k Kubectl) Run(args ...string) (string, string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, k.Bin, append([]string{"--kubeconfig", k.Kubeconfig}, args...)...)
+	cmd := k.command(ctx, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	return stdout.String(), stderr.String(), err
+}
+
+// RunStdin is Run with stdin (for apply -f -).
+func (k Kubectl) RunStdin(stdin string, args ...string) (string, string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := k.command(ctx, args...)
+	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -64,7 +88,7 @@ func (k Kubectl) Must(t testing.TB, args ...string) string {
 // returned function, which also returns everything it printed.
 func (k Kubectl) Start(t testing.TB, args ...string) (stdout *SyncOutput, stop func()) {
 	t.Helper()
-	cmd := exec.Command(k.Bin, append([]string{"--kubeconfig", k.Kubeconfig}, args...)...)
+	cmd := k.command(context.Background(), args...)
 	out := &SyncOutput{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
