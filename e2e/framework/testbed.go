@@ -36,8 +36,12 @@ type Lab struct {
 	Image string
 }
 
-// ImageRef is the sample image every lab machine has.
-const ImageRef = "skiff.local/busybox:e2e"
+// ImageRef is the sample image every lab machine has; ImageRefV2 is the same
+// image under another name, for rollouts.
+const (
+	ImageRef   = "skiff.local/busybox:e2e"
+	ImageRefV2 = "skiff.local/busybox:e2e-v2"
+)
 
 // LabSubnet is the lab network: machine i (from 1) has LabSubnet.(10+i).
 const LabSubnet = "10.99.0"
@@ -108,8 +112,10 @@ func NewLab(t testing.TB, n int) *Lab {
 	l.Image = filepath.Join(l.dir, "busybox.tar")
 	l.sh(filepath.Join(repoRoot(t), "hack/images/busybox.sh"), l.Image, ImageRef)
 	for _, m := range l.Machines {
-		m.MustRun("nodeagent", "import-image", l.Image, "--containerd-address", m.ContainerdSock,
-			"--containerd-namespace", m.CtrNS, "--root-dir", m.AgentRoot())
+		for _, ref := range []string{ImageRef, ImageRefV2} {
+			m.MustRun("nodeagent", "import-image", l.Image, "--ref", ref, "--containerd-address", m.ContainerdSock,
+				"--containerd-namespace", m.CtrNS, "--root-dir", m.AgentRoot())
+		}
 	}
 	return l
 }
