@@ -13,7 +13,7 @@ KUBECTL_137_LDFLAGS := \
 	-X k8s.io/component-base/version.gitVersion=$(KUBECTL_137_VERSION) \
 	-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37
 
-.PHONY: all build test unit run e2e e2e-tools bench schedbench lint fuzz clean proto
+.PHONY: all build test unit run reset e2e e2e-tools bench schedbench lint fuzz clean proto
 
 all: build
 
@@ -22,9 +22,14 @@ build:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/ $(addprefix ./cmd/,$(COMMANDS))
 
-## run: start a Skiff control plane on this machine (data in _data/, Ctrl-C stops it)
+## run: start a one-machine Skiff cluster: control plane and a node agent (data in _data/, Ctrl-C stops it)
 run: build
 	DATA_DIR=$(DATA_DIR) BIN=$(BIN) ./hack/run.sh
+
+## reset: after stopping `make run`, remove its pods' containers, the imported images, the pod network and the data
+reset: build
+	$(BIN)/nodeagent reset --containerd-namespace $${CONTAINERD_NAMESPACE:-skiff} --root-dir $(DATA_DIR)/node/agent
+	rm -rf $(DATA_DIR)
 
 ## test: everything a contributor keeps green: lint, unit and integration tests, e2e
 test: lint unit e2e

@@ -260,6 +260,9 @@ func Reset(ctx context.Context, o Options) error {
 	if err := network.RemoveHostGW(ctx); err != nil {
 		return err
 	}
+	if err := network.RemoveAllMasq(ctx); err != nil {
+		return err
+	}
 	if err := network.RemoveBridge(network.DefaultBridgeName); err != nil {
 		return err
 	}

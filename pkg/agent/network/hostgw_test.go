@@ -79,3 +79,31 @@ func TestHostGWRoutesPeers(t *testing.T) {
 		t.Errorf("nat table after RemoveHostGW still has the chain:\n%s", nat)
 	}
 }
+
+// TestRemoveAllMasq: reset removes the masquerade rules and chains of pods
+// that were never torn down, and leaves other rules alone.
+func TestRemoveAllMasq(t *testing.T) {
+	requireCNI(t)
+	node := newTestNode(t)
+	c := newTestCNI(t, "10.244.9.0/29")
+	dir := t.TempDir()
+	a, b := newTestPod(t, dir, "a"), newTestPod(t, dir, "b")
+	node.mustSetUp(t, c, a.ref, a.netns, nil)
+	node.mustSetUp(t, c, b.ref, b.netns, nil)
+	if out, err := exec.Command("ip", "netns", "exec", node.name, "iptables", "-t", "nat", "-A", "POSTROUTING", "-s", "192.0.2.7", "-j", "RETURN").CombinedOutput(); err != nil {
+		t.Fatalf("add an unrelated rule: %v: %s", err, out)
+	}
+	if rules := node.natRules(t); strings.Count(rules, "-N CNI-") != 2 {
+		t.Fatalf("want two pods' chains before RemoveAllMasq:\n%s", rules)
+	}
+	if err := withNetNS(node.path, func() error { return RemoveAllMasq(context.Background()) }); err != nil {
+		t.Fatalf("RemoveAllMasq: %v", err)
+	}
+	rules := node.natRules(t)
+	if strings.Contains(rules, "CNI-") || strings.Contains(rules, a.ref.UID) {
+		t.Errorf("masquerade rules left after RemoveAllMasq:\n%s", rules)
+	}
+	if !strings.Contains(rules, "-A POSTROUTING -s 192.0.2.7/32 -j RETURN") {
+		t.Errorf("RemoveAllMasq removed an unrelated rule:\n%s", rules)
+	}
+}

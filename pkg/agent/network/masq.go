@@ -58,3 +58,38 @@ func masqChain(network, containerID string) string {
 	sum := sha512.Sum512([]byte(network + containerID))
 	return fmt.Sprintf("CNI-%x", sum)[:28]
 }
+
+// RemoveAllMasq removes the bridge plugin's masquerade rules and chains of
+// every pod of Skiff's network (nodeagent reset, when the pods are gone
+// without a CNI DEL). Rules are found by the plugin's comment and deleted by
+// number, last first, so the numbers stay valid.
+func RemoveAllMasq(ctx context.Context) error {
+	out, err := exec.CommandContext(ctx, "iptables", "-w", "-t", "nat", "-L", "POSTROUTING", "-n", "--line-numbers").Output()
+	if err != nil {
+		return fmt.Errorf("iptables -t nat -L POSTROUTING: %w", err)
+	}
+	marker := fmt.Sprintf("/* name: %q id:", NetworkName)
+	var nums, chains []string
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 2 && strings.Contains(line, marker) && strings.HasPrefix(f[1], "CNI-") {
+			nums, chains = append(nums, f[0]), append(chains, f[1])
+		}
+	}
+	var errs []string
+	for i := len(nums) - 1; i >= 0; i-- {
+		if out, err := exec.CommandContext(ctx, "iptables", "-w", "-t", "nat", "-D", "POSTROUTING", nums[i]).CombinedOutput(); err != nil {
+			errs = append(errs, fmt.Sprintf("iptables -t nat -D POSTROUTING %s: %v: %s", nums[i], err, out))
+		}
+	}
+	for _, chain := range chains {
+		exec.CommandContext(ctx, "iptables", "-w", "-t", "nat", "-F", chain).Run()
+		if out, err := exec.CommandContext(ctx, "iptables", "-w", "-t", "nat", "-X", chain).CombinedOutput(); err != nil {
+			errs = append(errs, fmt.Sprintf("iptables -t nat -X %s: %v: %s", chain, err, out))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("removing masquerade rules: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
