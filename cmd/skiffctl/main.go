@@ -30,6 +30,8 @@ Commands:
       on the server: credentials for a node agent (CN system:node:NODE), and
       optionally its log service's serving certificate, signed by the cluster
       CA in the apiserver's data directory
+  doctor [--role server|node|all] [--server https://HOST:6443] [--containerd-address S] [--cni-bin-dir D]
+      check this machine for a Skiff server or node, and say what to fix
 `
 
 func main() {
@@ -43,6 +45,8 @@ func main() {
 		err = whyPending(os.Args[2:], os.Stdout)
 	case "node-kubeconfig":
 		err = nodeKubeconfig(os.Args[2:], os.Stdout)
+	case "doctor":
+		err = doctorCmd(os.Args[2:], os.Stdout)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return
