@@ -288,11 +288,11 @@ if [[ $role == node ]]; then
 		[[ -S /run/containerd/containerd.sock ]] || die "containerd did not start: journalctl -u containerd"
 	fi
 
-	note "sample image (offline): skiff.local/busybox"
+	note "sample image (offline): skiff.local/busybox:stable, as examples/ uses"
 	image=/var/lib/skiff/images/busybox.tar
 	sys mkdir -p "$(dirname "$image")"
-	sys "$repo/hack/images/busybox.sh" "$image"
-	sys /usr/local/bin/nodeagent import-image "$image"
+	sys "$repo/hack/images/busybox.sh" "$image" skiff.local/busybox:stable
+	sys /usr/local/bin/nodeagent import-image "$image" --ref skiff.local/busybox:stable
 fi
 
 for u in "${units[@]}"; do
