@@ -134,7 +134,9 @@ func (n *node) cleanup() {
 	}
 	// Containers, images and cgroups of the test's containerd namespace, and
 	// the agent's state; then the network namespace with the bridge in it.
-	if out, err := exec.Command(filepath.Join(n.bin, "nodeagent"), "reset", "--containerd-namespace", n.ctrNS, "--root-dir", n.rootDir).CombinedOutput(); err != nil {
+	// Inside the namespace: reset also removes the node's routes and rules.
+	if out, err := exec.Command("nsenter", "--net=/var/run/netns/"+n.netns, filepath.Join(n.bin, "nodeagent"), "reset",
+		"--containerd-namespace", n.ctrNS, "--root-dir", n.rootDir).CombinedOutput(); err != nil {
 		n.t.Errorf("nodeagent reset: %v\n%s", err, out)
 	}
 	if out, err := exec.Command("ip", "netns", "del", n.netns).CombinedOutput(); err != nil {
