@@ -30,6 +30,10 @@ Commands:
       on the server: credentials for a node agent (CN system:node:NODE), and
       optionally its log service's serving certificate, signed by the cluster
       CA in the apiserver's data directory
+  token create [--ttl 24h] [--description TEXT] [--kubeconfig FILE]
+      a bootstrap token for joining nodes; prints the nodeagent command that joins one
+  token list | token delete ID [--kubeconfig FILE]
+      (--kubeconfig default: $KUBECONFIG, else /var/lib/skiff/server/admin.kubeconfig)
 `
 
 func main() {
@@ -43,6 +47,8 @@ func main() {
 		err = whyPending(os.Args[2:], os.Stdout)
 	case "node-kubeconfig":
 		err = nodeKubeconfig(os.Args[2:], os.Stdout)
+	case "token":
+		err = token(os.Args[2:], os.Stdout)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return
