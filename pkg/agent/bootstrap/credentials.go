@@ -29,9 +29,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"sigs.k8s.io/yaml"
 	"skiff/pkg/api"
 	"skiff/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	"skiff/pkg/pki"
 )
