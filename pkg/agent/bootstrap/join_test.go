@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -248,5 +249,61 @@ func TestJoinDeniedAndTimeout(t *testing.T) {
 	wg.Wait()
 	if !errors.Is(err, bootstrap.ErrDenied) || !strings.Contains(err.Error(), "NotToday") {
 		t.Fatalf("denied: %v", err)
+	}
+}
+
+// onceClock lets the first wait pass at once and holds every later one.
+type onceClock struct{ n atomic.Int32 }
+
+func (*onceClock) Now() time.Time { return time.Now() }
+func (c *onceClock) After(time.Duration) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	if c.n.Add(1) == 1 {
+		ch <- time.Now()
+	}
+	return ch
+}
+
+// Renewal goes through the cluster as the node itself (selfnodeclient), and
+// the client switches to the new certificate without being rebuilt.
+func TestClientCertificateRotation(t *testing.T) {
+	c := startCluster(t, true)
+	ctx := context.Background()
+	tok := c.token(t, "abcdef.0123456789abcdef", time.Now().Add(time.Hour), "authentication", "signing")
+	o := c.options(t, "n1", tok)
+	o.Clock = &onceClock{}
+	creds, err := bootstrap.NodeCredentials(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := creds.Rotator.Current().Leaf
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { creds.Rotator.Run(rctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	controllertest.WaitFor(t, "a renewed client certificate", func() (bool, error) {
+		return creds.Rotator.Current().Leaf.SerialNumber.Cmp(old.SerialNumber) != 0, nil
+	})
+	renewed := creds.Rotator.Current().Leaf
+	onDisk, err := client.LoadKubeconfig(o.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cert, err := pki.ParseCert(onDisk.CertData); err != nil || cert.SerialNumber.Cmp(renewed.SerialNumber) != 0 {
+		t.Errorf("the kubeconfig's certificate is not the renewed one: %v", err)
+	}
+	creds.Client.CloseIdleConnections()
+	if _, err := client.Nodes(creds.Client).Create(ctx, &api.Node{ObjectMeta: api.ObjectMeta{Name: "n1"}}); err != nil {
+		t.Errorf("with the renewed certificate: %v", err)
+	}
+	csrs, _ := client.CertificateSigningRequests(c.Client).List(ctx, client.ListOptions{})
+	var self int
+	for _, csr := range csrs.Items {
+		if csr.Spec.Username == "system:node:n1" && api.CSRHasCondition(csr, api.CertificateApproved) {
+			self++
+		}
+	}
+	if self != 1 {
+		t.Errorf("%d approved CSRs by system:node:n1, want 1 (the renewal)", self)
 	}
 }
