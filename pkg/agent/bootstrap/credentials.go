@@ -9,7 +9,7 @@
 //
 //	no valid node.kubeconfig? ─▶ Discover (anonymous, TLS unverified, JWS + CA hash)
 //	   ─▶ CSR as system:bootstrap:<id> ─▶ csrapproving + csrsigning ─▶ pki/client.pem, node.kubeconfig
-//	running: at 80% of the certificate's life ─▶ CSR as system:node:<name> ─▶ new pki/client.pem
+//	running: at 80% of the certificate's life ─▶ CSR as system:node:<name> ─▶ both files rewritten
 //
 // A node may join again under a name that is already registered, from
 // another machine too (as Kubernetes allows): the bootstrap token is what is
@@ -29,10 +29,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"sigs.k8s.io/yaml"
 	"skiff/pkg/api"
 	"skiff/pkg/client"
-
 	"skiff/pkg/pki"
 )
 
@@ -118,7 +116,7 @@ func EnsureClientCredentials(ctx context.Context, o Options) (*client.Config, er
 		return nil, err
 	}
 	cfg = &client.Config{Server: cluster.Server, CAData: cluster.CAPEM}
-	if err := writeKubeconfig(o.Kubeconfig, cfg, o.ClientCertPath(), "system:node:"+o.NodeName); err != nil {
+	if err := writeKubeconfig(o.Kubeconfig, cfg, cert, key, "system:node:"+o.NodeName); err != nil {
 		return nil, err
 	}
 	o.Logger.Info("joined: client certificate issued", "subject", cert.Subject.String(), "notAfter", cert.NotAfter,
@@ -185,59 +183,15 @@ func loadPair(path string) (*tls.Certificate, error) {
 	return &pair, nil
 }
 
-// nodeKubeconfig is the kubeconfig the agent writes: the CA embedded, the
-// client certificate and key by path, so rotation rewrites only that file.
-type nodeKubeconfig struct {
-	APIVersion     string      `json:"apiVersion"`
-	Kind           string      `json:"kind"`
-	Clusters       []kcCluster `json:"clusters"`
-	Users          []kcUser    `json:"users"`
-	Contexts       []kcContext `json:"contexts"`
-	CurrentContext string      `json:"current-context"`
-}
-
-type kcCluster struct {
-	Name    string `json:"name"`
-	Cluster struct {
-		Server                   string `json:"server"`
-		CertificateAuthorityData []byte `json:"certificate-authority-data"`
-	} `json:"cluster"`
-}
-
-type kcUser struct {
-	Name string `json:"name"`
-	User struct {
-		ClientCertificate string `json:"client-certificate"`
-		ClientKey         string `json:"client-key"`
-	} `json:"user"`
-}
-
-type kcContext struct {
-	Name    string `json:"name"`
-	Context struct {
-		Cluster string `json:"cluster"`
-		User    string `json:"user"`
-	} `json:"context"`
-}
-
-// writeKubeconfig writes the node's kubeconfig (0600).
-func writeKubeconfig(path string, cfg *client.Config, certPath, user string) error {
-	certPath, err := filepath.Abs(certPath)
+// writeKubeconfig writes the node's kubeconfig (0600) with the cluster of cfg
+// and the certificate and key embedded; every renewal writes it again.
+func writeKubeconfig(path string, cfg *client.Config, cert *x509.Certificate, key crypto.Signer, user string) error {
+	keyPEM, err := pki.EncodeKey(key)
 	if err != nil {
 		return err
 	}
-	var c kcCluster
-	c.Name = "skiff"
-	c.Cluster.Server, c.Cluster.CertificateAuthorityData = cfg.Server, cfg.CAData
-	var u kcUser
-	u.Name = user
-	u.User.ClientCertificate, u.User.ClientKey = certPath, certPath
-	var x kcContext
-	x.Name = "skiff"
-	x.Context.Cluster, x.Context.User = "skiff", user
-	kc := nodeKubeconfig{APIVersion: "v1", Kind: "Config", CurrentContext: "skiff",
-		Clusters: []kcCluster{c}, Users: []kcUser{u}, Contexts: []kcContext{x}}
-	data, err := yaml.Marshal(kc)
+	kc := &client.Config{Server: cfg.Server, CAData: cfg.CAData, CertData: pki.EncodeCert(cert), KeyData: keyPEM}
+	data, err := kc.Kubeconfig("skiff", user)
 	if err != nil {
 		return err
 	}

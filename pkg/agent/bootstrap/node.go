@@ -28,7 +28,7 @@ type Credentials struct {
 // NodeCredentials joins if needed (EnsureClientCredentials) and returns the
 // node's client, whose certificate is renewed by Rotator.Run through a CSR
 // the node makes as itself (approved as selfnodeclient); each renewal is
-// written to pki/client.pem and the kubeconfig points there.
+// written to pki/client.pem and into the kubeconfig.
 func NodeCredentials(ctx context.Context, o Options) (*Credentials, error) {
 	o.complete()
 	cfg, err := EnsureClientCredentials(ctx, o)
@@ -56,7 +56,7 @@ func NodeCredentials(ctx context.Context, o Options) (*Credentials, error) {
 		if err := writePair(o.ClientCertPath(), cert, key); err != nil {
 			return nil, nil, err
 		}
-		if err := writeKubeconfig(o.Kubeconfig, cfg, o.ClientCertPath(), "system:node:"+o.NodeName); err != nil {
+		if err := writeKubeconfig(o.Kubeconfig, cfg, cert, key, "system:node:"+o.NodeName); err != nil {
 			return nil, nil, err
 		}
 		return cert, key, nil
