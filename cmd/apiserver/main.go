@@ -22,6 +22,7 @@ func main() {
 	fs := flag.NewFlagSet("apiserver", flag.ExitOnError)
 	fs.StringVar(&o.DataDir, "data-dir", apiserver.DefaultDataDir, "directory for certificates, admin.kubeconfig and embedded etcd data")
 	fs.StringVar(&o.BindAddress, "bind-address", apiserver.DefaultBindAddress, "IP address to serve HTTPS on")
+	fs.StringVar(&o.AdvertiseAddress, "advertise-address", "", "IP address other machines reach this server at, published in kube-public/cluster-info for joining nodes and named in the serving certificate (default: --bind-address unless 0.0.0.0, else the default route's address, else 127.0.0.1)")
 	fs.IntVar(&o.SecurePort, "secure-port", apiserver.DefaultSecurePort, "port to serve HTTPS on")
 	fs.Func("etcd-servers", "comma-separated client URLs of an external etcd cluster (empty: run etcd embedded)", func(s string) error {
 		o.EtcdServers = append(o.EtcdServers, splitList(s)...)

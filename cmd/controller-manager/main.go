@@ -1,5 +1,6 @@
 // Command controller-manager runs Skiff's controllers: ReplicaSets,
-// Deployments, node lifecycle, pod CIDRs, garbage collection and namespaces.
+// Deployments, node lifecycle, pod CIDRs, garbage collection, namespaces, and
+// node joining (bootstrap signer, token cleaner, CSR approving and signing).
 package main
 
 import (
@@ -14,12 +15,16 @@ import (
 	"time"
 
 	"skiff/pkg/controller"
+	"skiff/pkg/controller/bootstrapsigner"
+	"skiff/pkg/controller/csrapproving"
+	"skiff/pkg/controller/csrsigning"
 	"skiff/pkg/controller/deployment"
 	"skiff/pkg/controller/garbagecollector"
 	"skiff/pkg/controller/namespace"
 	"skiff/pkg/controller/nodeipam"
 	"skiff/pkg/controller/nodelifecycle"
 	"skiff/pkg/controller/replicaset"
+	"skiff/pkg/controller/tokencleaner"
 )
 
 func main() {
@@ -27,6 +32,7 @@ func main() {
 	var logLevel slog.Level
 	var lifecycle nodelifecycle.Options
 	var ipam nodeipam.Options
+	var signing csrsigning.Options
 	fs := flag.NewFlagSet("controller-manager", flag.ExitOnError)
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig of the apiserver (required)")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", true, "run controllers only while holding the kube-system/kube-controller-manager Lease")
@@ -37,6 +43,9 @@ func main() {
 	fs.DurationVar(&lifecycle.MonitorPeriod, "node-monitor-period", nodelifecycle.DefaultMonitorPeriod, "how often node heartbeats are checked")
 	fs.StringVar(&ipam.ClusterCIDR, "cluster-cidr", nodeipam.DefaultClusterCIDR, "range pod CIDRs are cut from (IPv4)")
 	fs.IntVar(&ipam.NodeCIDRMaskSize, "node-cidr-mask-size", nodeipam.DefaultNodeCIDRMaskSize, "prefix length of each node's pod CIDR")
+	fs.StringVar(&signing.CertFile, "cluster-signing-cert-file", "", "CA certificate that signs approved CSRs (default: ca.crt next to --kubeconfig, where the apiserver writes it)")
+	fs.StringVar(&signing.KeyFile, "cluster-signing-key-file", "", "its key (default: ca.key next to --kubeconfig)")
+	fs.DurationVar(&signing.Duration, "cluster-signing-duration", csrsigning.DefaultDuration, "validity of signed certificates (at most the CA's)")
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 	fs.Parse(os.Args[1:])
 	for _, c := range strings.Split(*controllers, ",") {
@@ -56,7 +65,13 @@ func main() {
 		garbagecollector.Name: func(c *controller.Context) (controller.Controller, error) {
 			return garbagecollector.New(c)
 		},
-		namespace.Name: func(c *controller.Context) (controller.Controller, error) { return namespace.New(c) },
+		namespace.Name:       func(c *controller.Context) (controller.Controller, error) { return namespace.New(c) },
+		bootstrapsigner.Name: func(c *controller.Context) (controller.Controller, error) { return bootstrapsigner.New(c), nil },
+		tokencleaner.Name:    func(c *controller.Context) (controller.Controller, error) { return tokencleaner.New(c), nil },
+		csrapproving.Name:    func(c *controller.Context) (controller.Controller, error) { return csrapproving.New(c), nil },
+		csrsigning.Name: func(c *controller.Context) (controller.Controller, error) {
+			return csrsigning.New(c, signing.WithDefaults(o.Kubeconfig))
+		},
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -69,4 +84,5 @@ func main() {
 }
 
 // order is the order controllers start in.
-var order = []string{replicaset.Name, deployment.Name, nodelifecycle.Name, nodeipam.Name, garbagecollector.Name, namespace.Name}
+var order = []string{replicaset.Name, deployment.Name, nodelifecycle.Name, nodeipam.Name, garbagecollector.Name, namespace.Name,
+	bootstrapsigner.Name, tokencleaner.Name, csrapproving.Name, csrsigning.Name}

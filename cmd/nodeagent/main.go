@@ -1,7 +1,9 @@
 // Command nodeagent runs a Skiff node: it registers the Node and runs the pods
 // bound to it with containerd.
 //
-//	nodeagent --kubeconfig node.kubeconfig [--node-name NAME] [--pod-cidr CIDR] ...
+//	nodeagent --server https://10.0.0.1:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:...
+//	                                          (join: the line `skiffctl token create` prints)
+//	nodeagent [--kubeconfig node.kubeconfig] [--node-name NAME] [--pod-cidr CIDR] ...
 //	nodeagent import-image FILE [--ref REF]   (load an image archive, for offline labs)
 //	nodeagent reset                           (remove all the agent's containers, images and state)
 package main
@@ -13,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -25,7 +28,10 @@ func main() {
 	var logLevel slog.Level
 	host, _ := os.Hostname()
 	fs := flag.NewFlagSet("nodeagent", flag.ExitOnError)
-	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig with this node's credentials (CN system:node:<name>, O system:nodes)")
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig with this node's credentials (CN system:node:<name>, O system:nodes); written when joining with --token (default <root-dir>/node.kubeconfig)")
+	fs.StringVar(&o.Server, "server", "", "apiserver to join, e.g. https://10.0.0.1:6443 (with --token)")
+	fs.StringVar(&o.Token, "token", "", "bootstrap token to join with when the kubeconfig is missing or its certificate is invalid (skiffctl token create)")
+	fs.StringVar(&o.DiscoveryTokenCACertHash, "discovery-token-ca-cert-hash", "", "sha256:<hex> of the cluster CA's public key, to trust the server when joining")
 	fs.StringVar(&o.NodeName, "node-name", strings.ToLower(host), "the Node's name")
 	fs.StringVar(&o.NodeIP, "node-ip", "", "the node's InternalIP (default: the address of the default route's interface)")
 	fs.StringVar(&o.RootDir, "root-dir", agent.DefaultRootDir, "the agent's state: pod directories, logs, network namespaces, CNI state")
@@ -41,7 +47,7 @@ func main() {
 		return nil
 	})
 	fs.IntVar(&o.Port, "port", 10250, "port of the logs service the apiserver calls (TLS; needs --tls-cert-file)")
-	fs.StringVar(&o.TLSCertFile, "tls-cert-file", "", "serving certificate of the logs service, signed by the cluster CA and naming the node IP (skiffctl node-kubeconfig --serving-cert)")
+	fs.StringVar(&o.TLSCertFile, "tls-cert-file", "", "serving certificate of the logs service, signed by the cluster CA and naming the node IP (default: one asked from the cluster by CSR, kept in <root-dir>/pki and renewed)")
 	fs.StringVar(&o.TLSKeyFile, "tls-key-file", "", "its key")
 	fs.StringVar(&o.BindAddress, "bind-address", agent.DefaultBindAddress, "address for /healthz")
 	fs.IntVar(&o.HealthPort, "healthz-port", agent.DefaultHealthPort, "port for /healthz (0: off)")
@@ -63,6 +69,9 @@ func main() {
 		file, args = args[0], args[1:]
 	}
 	fs.Parse(args)
+	if o.Kubeconfig == "" {
+		o.Kubeconfig = filepath.Join(o.RootDir, "node.kubeconfig")
+	}
 	o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel})).With("component", "nodeagent", "node", o.NodeName)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -32,6 +32,10 @@ Commands:
       CA in the apiserver's data directory
   doctor [--role server|node|all] [--server https://HOST:6443] [--containerd-address S] [--cni-bin-dir D]
       check this machine for a Skiff server or node, and say what to fix
+  token create [--ttl 24h] [--description TEXT] [--kubeconfig FILE]
+      a bootstrap token for joining nodes; prints the nodeagent command that joins one
+  token list | token delete ID [--kubeconfig FILE]
+      (--kubeconfig default: $KUBECONFIG, else /var/lib/skiff/server/admin.kubeconfig)
 `
 
 func main() {
@@ -47,6 +51,8 @@ func main() {
 		err = nodeKubeconfig(os.Args[2:], os.Stdout)
 	case "doctor":
 		err = doctorCmd(os.Args[2:], os.Stdout)
+	case "token":
+		err = token(os.Args[2:], os.Stdout)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"skiff/pkg/agent/bootstrap"
 	"skiff/pkg/agent/logs"
 	"skiff/pkg/agent/network"
 	"skiff/pkg/agent/node"
@@ -41,12 +42,17 @@ const (
 
 // Options configure a node agent; cmd/nodeagent fills them from flags.
 type Options struct {
-	Kubeconfig          string
-	NodeName            string
-	NodeIP              string
-	RootDir             string
-	ContainerdAddress   string
-	ContainerdNamespace string
+	// Kubeconfig holds the node's credentials; with Token they are obtained
+	// (and the file written) when it is missing or its certificate invalid.
+	Kubeconfig string
+	// Server, Token and DiscoveryTokenCACertHash join the cluster with a
+	// bootstrap token (see package bootstrap).
+	Server, Token, DiscoveryTokenCACertHash string
+	NodeName                                string
+	NodeIP                                  string
+	RootDir                                 string
+	ContainerdAddress                       string
+	ContainerdNamespace                     string
 	// PodCIDR is used when the control plane does not assign Node.spec.podCIDR.
 	PodCIDR    string
 	CNIBinDir  string
@@ -60,9 +66,10 @@ type Options struct {
 	// BindAddress and HealthPort serve /healthz (0: off).
 	BindAddress string
 	HealthPort  int
-	// Port serves the logs gRPC service to the apiserver, with TLSCertFile and
-	// TLSKeyFile (signed by the cluster CA, naming the node IP); without a
-	// certificate it is off.
+	// Port serves the logs gRPC service to the apiserver (0: off), with
+	// TLSCertFile and TLSKeyFile (signed by the cluster CA, naming the node
+	// IP), or without them a certificate the agent asks the cluster for
+	// (kubelet-serving CSR) and renews.
 	Port                    int
 	TLSCertFile, TLSKeyFile string
 	Logger                  *slog.Logger
@@ -95,10 +102,13 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	log := o.Logger
-	c, err := client.NewFromKubeconfig(o.Kubeconfig)
+	bo := bootstrap.Options{Kubeconfig: o.Kubeconfig, RootDir: o.RootDir, NodeName: o.NodeName,
+		Server: o.Server, Token: o.Token, CAHash: o.DiscoveryTokenCACertHash, Logger: log}
+	creds, err := bootstrap.NodeCredentials(ctx, bo)
 	if err != nil {
 		return err
 	}
+	c := creds.Client
 	rt, err := containerd.New(ctx, containerd.Options{Address: o.ContainerdAddress, Namespace: o.ContainerdNamespace,
 		RootDir: o.RootDir, PlainHTTPRegistries: o.InsecureRegistries, Logger: log})
 	if err != nil {
@@ -140,6 +150,10 @@ func Run(ctx context.Context, o Options) error {
 	log.Info("node registered", "node", o.NodeName, "ip", nm.NodeIP())
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	if creds.Rotator != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); creds.Rotator.Run(ctx) }()
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -171,10 +185,34 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}
 
-	if o.TLSCertFile != "" {
-		if err := serveLogs(ctx, o, c, rt, &wg); err != nil {
+	switch {
+	case o.Port == 0:
+	case o.TLSCertFile != "":
+		cert, err := tls.LoadX509KeyPair(o.TLSCertFile, o.TLSKeyFile)
+		if err != nil {
+			return fmt.Errorf("--tls-cert-file/--tls-key-file: %w", err)
+		}
+		if err := serveLogs(ctx, o, func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &cert, nil }, rt, &wg); err != nil {
 			return err
 		}
+	default:
+		// The serving certificate comes from a CSR; pods need not wait for it.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rot, err := bootstrap.ServingCertificate(ctx, bo, c, net.ParseIP(nm.NodeIP()))
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Error("no serving certificate: the logs service is off (give --tls-cert-file, or approve the node's kubelet-serving CSR)", "err", err)
+				}
+				return
+			}
+			if err := serveLogs(ctx, o, rot.GetCertificate, rt, &wg); err != nil {
+				log.Error("logs service", "err", err)
+				return
+			}
+			rot.Run(ctx)
+		}()
 	}
 
 	mgr, err := pods.New(pods.Deps{Runtime: rt, Network: n, Status: pods.NewAPIStatus(c), Objects: pods.NewAPIObjects(c),
@@ -192,9 +230,10 @@ func Run(ctx context.Context, o Options) error {
 	return mgr.Run(ctx, inf.List())
 }
 
-// serveLogs serves the logs gRPC service on o.Port, trusting clients whose
-// certificates the cluster CA (from the kubeconfig) signed.
-func serveLogs(ctx context.Context, o Options, c *client.Client, rt runtime.Runtime, wg *sync.WaitGroup) error {
+// serveLogs serves the logs gRPC service on o.Port with the serving
+// certificate getCert gives, trusting clients whose certificates the cluster
+// CA (from the kubeconfig) signed.
+func serveLogs(ctx context.Context, o Options, getCert func(*tls.ClientHelloInfo) (*tls.Certificate, error), rt runtime.Runtime, wg *sync.WaitGroup) error {
 	cfg, err := client.LoadKubeconfig(o.Kubeconfig)
 	if err != nil {
 		return err
@@ -203,10 +242,12 @@ func serveLogs(ctx context.Context, o Options, c *client.Client, rt runtime.Runt
 	if err != nil {
 		return fmt.Errorf("the cluster CA in %s: %w", o.Kubeconfig, err)
 	}
-	cert, err := tls.LoadX509KeyPair(o.TLSCertFile, o.TLSKeyFile)
+	cert, err := getCert(nil)
 	if err != nil {
-		return fmt.Errorf("--tls-cert-file/--tls-key-file: %w", err)
+		return err
 	}
+	tlsCfg := logs.ServerTLSConfig(ca, *cert)
+	tlsCfg.Certificates, tlsCfg.GetCertificate = nil, getCert
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(o.Port)))
 	if err != nil {
 		return fmt.Errorf("serve logs: %w", err)
@@ -214,7 +255,7 @@ func serveLogs(ctx context.Context, o Options, c *client.Client, rt runtime.Runt
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := logs.Serve(ctx, ln, logs.ServerTLSConfig(ca, cert), logSource(rt, o.RootDir), logs.WithLogger(o.Logger)); err != nil {
+		if err := logs.Serve(ctx, ln, tlsCfg, logSource(rt, o.RootDir), logs.WithLogger(o.Logger)); err != nil {
 			o.Logger.Error("logs service", "err", err)
 		}
 	}()

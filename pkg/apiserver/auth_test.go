@@ -209,11 +209,22 @@ func TestAuthorizationTable(t *testing.T) {
 		{who: "anonymous", method: "GET", path: "/api/v1/namespaces", want: 401},
 		{who: "anonymous", method: "POST", path: teamA + "/configmaps", body: cm("anon"), want: 401},
 		{who: "anonymous", method: "GET", path: "/healthz", want: 200}, // public, as in Kubernetes
+		// A joining node reads cluster-info before it has credentials, and nothing else.
+		{who: "anonymous", method: "GET", path: "/api/v1/namespaces/kube-public/configmaps/cluster-info", want: 200},
+		{who: "anonymous", method: "GET", path: "/api/v1/namespaces/kube-public/configmaps", want: 401},
+		{who: "anonymous", method: "GET", path: "/api/v1/namespaces/kube-public/configmaps/kube-root-ca.crt", want: 401},
+		{who: "anonymous", method: "GET", path: "/api/v1/namespaces/kube-system/configmaps/cluster-info", want: 401},
+		{who: "anonymous", method: "DELETE", path: "/api/v1/namespaces/kube-public/configmaps/cluster-info", want: 401},
+		{who: "anonymous", method: "PUT", path: "/api/v1/namespaces/kube-public/configmaps/cluster-info", body: cm("cluster-info"), want: 401},
+		{who: "anonymous", method: "GET", path: "/api/v1/namespaces/kube-public/configmaps/cluster-info?watch=1", want: 401},
+		{who: "anonymous", method: "GET", path: "/apis/certificates.k8s.io/v1/certificatesigningrequests", want: 401},
 		{who: "bad-token", method: "GET", path: "/api/v1/pods", want: 401},
 		{who: "bootstrap-expired", method: "GET", path: "/apis", want: 401},
 		{who: "bootstrap-expired", method: "GET", path: teamA + "/pods", want: 401},
 		{who: "bootstrap", method: "GET", path: "/apis", want: 200},
 		{who: "bootstrap", method: "GET", path: teamA + "/pods", want: 403},
+		{who: "bootstrap", method: "GET", path: "/apis/certificates.k8s.io/v1/certificatesigningrequests", want: 200},
+		{who: "bootstrap", method: "DELETE", path: "/apis/certificates.k8s.io/v1/certificatesigningrequests/x", want: 403},
 		{who: "dave", method: "GET", path: "/version", want: 200},
 		{who: "dave", method: "GET", path: teamA + "/pods", want: 403},
 

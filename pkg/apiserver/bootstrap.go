@@ -10,6 +10,7 @@ import (
 	sa "skiff/pkg/apiserver/admission/serviceaccount"
 	"skiff/pkg/apiserver/authz/rbac"
 	"skiff/pkg/apiserver/registry"
+	bt "skiff/pkg/bootstrap"
 	"skiff/pkg/pki"
 	"skiff/pkg/storage"
 )
@@ -48,6 +49,20 @@ func (s *Server) bootstrap(ctx context.Context) error {
 			return err
 		}
 	}
+	nsRoles, nsBindings := rbac.BootstrapNamespacedPolicy()
+	for _, r := range nsRoles {
+		if err := s.ensure(ctx, s.resource("rbac.authorization.k8s.io", "roles"), r, autoupdate); err != nil {
+			return err
+		}
+	}
+	for _, b := range nsBindings {
+		if err := s.ensure(ctx, s.resource("rbac.authorization.k8s.io", "rolebindings"), b, autoupdate); err != nil {
+			return err
+		}
+	}
+	if err := s.ensureClusterInfo(ctx); err != nil {
+		return err
+	}
 	for _, pc := range api.SystemPriorityClasses() {
 		if err := s.ensure(ctx, s.resource(api.SchedulingGroup, "priorityclasses"), pc, nil); err != nil {
 			return err
@@ -68,6 +83,31 @@ func (s *Server) populateNamespace(ctx context.Context, ns string) error {
 	return s.ensure(ctx, s.resource("", "configmaps"), ca, func(cur, want api.Object) bool {
 		return !reflect.DeepEqual(cur.(*api.ConfigMap).Data, want.(*api.ConfigMap).Data)
 	})
+}
+
+// ensureClusterInfo keeps the kubeconfig in kube-public/cluster-info current
+// (this server's advertised URL and the CA); the bootstrap signer adds the
+// token signatures next to it, which are left alone here.
+func (s *Server) ensureClusterInfo(ctx context.Context) error {
+	kubeconfig := bt.ClusterInfoKubeconfig(s.AdvertisedURL(), pki.EncodeCert(s.pki.ca.Cert))
+	cm := &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: bt.ClusterInfoName, Namespace: api.NamespacePublic},
+		Data: map[string]string{bt.KubeconfigKey: kubeconfig}}
+	res := s.resource("", "configmaps")
+	if err := s.ensure(ctx, res, cm, nil); err != nil {
+		return err
+	}
+	_, err := s.stores[res].GuaranteedUpdate(ctx, api.NamespacePublic+"/"+bt.ClusterInfoName, nil, func(cur api.Object) (api.Object, error) {
+		cm := cur.(*api.ConfigMap)
+		if cm.Data[bt.KubeconfigKey] == kubeconfig {
+			return cm, nil
+		}
+		if cm.Data == nil {
+			cm.Data = map[string]string{}
+		}
+		cm.Data[bt.KubeconfigKey] = kubeconfig
+		return cm, nil
+	})
+	return err
 }
 
 // autoupdate says a default RBAC object should be brought back to Skiff's version.

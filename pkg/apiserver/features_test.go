@@ -344,7 +344,7 @@ func TestDiscoveryAndHealth(t *testing.T) {
 	for _, g := range groups.Groups {
 		names = append(names, g.Name)
 	}
-	if diff := cmp.Diff([]string{"apps", "authentication.k8s.io", "authorization.k8s.io", "coordination.k8s.io", "rbac.authorization.k8s.io", "scheduling.k8s.io"}, names); diff != "" {
+	if diff := cmp.Diff([]string{"apps", "authentication.k8s.io", "authorization.k8s.io", "certificates.k8s.io", "coordination.k8s.io", "rbac.authorization.k8s.io", "scheduling.k8s.io"}, names); diff != "" {
 		t.Errorf("groups (-want +got):\n%s", diff)
 	}
 

@@ -15,6 +15,7 @@ import (
 	"skiff/pkg/apiserver/authn"
 	"skiff/pkg/apiserver/authz"
 	"skiff/pkg/apiserver/request"
+	bt "skiff/pkg/bootstrap"
 )
 
 // buildHandler wires the filter chain around the routes. Filters run outermost
@@ -77,7 +78,7 @@ func (s *Server) withAuthentication(next http.Handler) http.Handler {
 			return
 		}
 		if !ok {
-			if !authz.IsPublic(r.URL.Path) {
+			if info, _ := request.InfoFrom(r.Context()); !authz.IsPublic(r.URL.Path) && !isClusterInfoRead(info) {
 				s.writeError(w, r, api.NewUnauthorized("Unauthorized: the request carries no credentials; use a client certificate signed by the cluster CA or a bearer token"), nil)
 				return
 			}
@@ -86,6 +87,16 @@ func (s *Server) withAuthentication(next http.Handler) http.Handler {
 		auditFrom(r.Context()).user = user
 		next.ServeHTTP(w, r.WithContext(request.WithUser(r.Context(), user)))
 	})
+}
+
+// isClusterInfoRead reports whether a request reads kube-public/cluster-info,
+// the one object anonymous requests may reach (and only if RBAC allows it,
+// as the default kubeadm:bootstrap-signer-clusterinfo role does): a joining
+// node reads it before it has credentials.
+func isClusterInfoRead(info *request.Info) bool {
+	return info != nil && info.IsResourceRequest && info.Verb == "get" && info.APIGroup == "" &&
+		info.Namespace == api.NamespacePublic && info.Resource == "configmaps" && info.Subresource == "" &&
+		info.Name == bt.ClusterInfoName
 }
 
 // userFacing hides details of why credentials failed beyond their kind.
@@ -183,7 +194,7 @@ func (s *Server) withRecoveryAndMetrics(next http.Handler) http.Handler {
 				// Label only real resources, so odd paths cannot grow the metrics.
 				verb, resource, sub = strings.ToLower(r.Method), "", ""
 			}
-			if sub != "" && sub != "status" && sub != "scale" && sub != "binding" && sub != "log" {
+			if sub != "" && sub != "status" && sub != "scale" && sub != "binding" && sub != "log" && sub != "approval" {
 				sub = "unknown"
 			}
 			code := rec.code

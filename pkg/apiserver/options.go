@@ -37,6 +37,12 @@ type Options struct {
 	// Listener, if set, is used instead of BindAddress and SecurePort (tests use
 	// 127.0.0.1:0).
 	Listener net.Listener
+	// AdvertiseAddress is the IP other machines reach this server at: the
+	// server of kube-public/cluster-info (https://<it>:<secure port>), which
+	// joining nodes use, and a SAN of the serving certificate. Default: the
+	// bind address (or the Listener's) unless it is 0.0.0.0, else the address
+	// of the default route's interface, else 127.0.0.1.
+	AdvertiseAddress string
 	// EtcdServers are the client URLs of an external etcd cluster; empty runs an
 	// embedded etcd in DataDir/etcd listening on EtcdClientURL and EtcdPeerURL.
 	EtcdServers   []string
@@ -101,6 +107,9 @@ func (o *Options) Complete() {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.AdvertiseAddress == "" {
+		o.AdvertiseAddress = defaultAdvertiseAddress(o.BindAddress, o.Listener)
+	}
 	if o.DefaultNotReadyTolerationSeconds == 0 {
 		o.DefaultNotReadyTolerationSeconds = DefaultTolerationSeconds
 	}
@@ -120,6 +129,9 @@ func (o *Options) Validate() error {
 	var errs []error
 	if net.ParseIP(o.BindAddress) == nil {
 		errs = append(errs, fmt.Errorf("--bind-address %q is not an IP address", o.BindAddress))
+	}
+	if ip := net.ParseIP(o.AdvertiseAddress); ip == nil || ip.IsUnspecified() {
+		errs = append(errs, fmt.Errorf("--advertise-address %q is not an IP address other machines can reach", o.AdvertiseAddress))
 	}
 	if o.SecurePort < 0 || o.SecurePort > 65535 {
 		errs = append(errs, fmt.Errorf("--secure-port %d is not between 0 and 65535", o.SecurePort))
@@ -146,4 +158,37 @@ func (o *Options) Validate() error {
 		errs = append(errs, errors.New("the compaction interval must not be negative"))
 	}
 	return errors.Join(errs...)
+}
+
+// defaultAdvertiseAddress is the bind address (the Listener's, if set) unless
+// it is unspecified, else the source address of the default route, else
+// 127.0.0.1.
+func defaultAdvertiseAddress(bind string, ln net.Listener) string {
+	if ln != nil {
+		if a, ok := ln.Addr().(*net.TCPAddr); ok {
+			bind = a.IP.String()
+		}
+	}
+	if ip := net.ParseIP(bind); ip != nil && !ip.IsUnspecified() {
+		return ip.String()
+	}
+	if ip := defaultRouteIP(); ip != nil {
+		return ip.String()
+	}
+	return "127.0.0.1"
+}
+
+// defaultRouteIP is the address this machine sends from to reach beyond its
+// networks: a UDP "connection" to a documentation address (TEST-NET-3) only
+// asks the routing table and sends nothing. nil without a default route.
+func defaultRouteIP() net.IP {
+	conn, err := net.Dial("udp4", "203.0.113.1:9")
+	if err != nil {
+		return nil
+	}
+	defer conn.Close()
+	if a, ok := conn.LocalAddr().(*net.UDPAddr); ok && !a.IP.IsUnspecified() && !a.IP.IsLoopback() {
+		return a.IP
+	}
+	return nil
 }

@@ -62,7 +62,7 @@ func ensurePKI(o *Options, serverURL string) (*clusterPKI, error) {
 		return nil, fmt.Errorf("load cluster CA: %w", err)
 	}
 
-	dns, ips := servingNames(o.TLSSANs)
+	dns, ips := servingNames(append([]string{o.AdvertiseAddress}, o.TLSSANs...))
 	certPath, keyPath := filepath.Join(dir, ServingCertFile), filepath.Join(dir, ServingKeyFile)
 	cert, key, err := pki.LoadPair(certPath, keyPath)
 	if err != nil || !covers(cert, dns, ips) || time.Until(cert.NotAfter) < 30*24*time.Hour ||

@@ -59,8 +59,8 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request) {
 		c.serveMain(w, r)
 	case sub == "token" && res.Plural == "serviceaccounts":
 		c.requestToken(w, r)
-	case sub == "status" && res.HasStatus:
-		c.serveStatus(w, r)
+	case sub == "status" && res.HasStatus, res.WritableSubresource(sub):
+		c.serveStatus(w, r, sub)
 	case sub == "finalize" && res.Group == "" && res.Plural == "namespaces":
 		c.serveFinalize(w, r)
 	case sub == "scale" && res.HasScale:
@@ -113,16 +113,18 @@ func (c *call) serveMain(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (c *call) serveStatus(w http.ResponseWriter, r *http.Request) {
+// serveStatus serves status and the subresources written like it (a CSR's
+// approval): get reads the object, update and patch change only that part.
+func (c *call) serveStatus(w http.ResponseWriter, r *http.Request, sub string) {
 	switch c.info.Verb {
 	case "get":
 		c.get(w, r)
 	case "update":
-		c.update(w, r, "status")
+		c.update(w, r, sub)
 	case "patch":
-		c.patch(w, r, "status")
+		c.patch(w, r, sub)
 	default:
-		c.s.writeError(w, r, methodNotAllowed(r, c.res.Plural+"/status"), c.res)
+		c.s.writeError(w, r, methodNotAllowed(r, c.res.Plural+"/"+sub), c.res)
 	}
 }
 

@@ -32,9 +32,9 @@ func (c *call) admit(ctx context.Context, op admission.Operation, obj, old api.O
 	switch {
 	case op == admission.Create:
 		errs = c.res.Validate(obj)
-	case sub == "status" && c.res.ValidateStatusUpdate != nil:
+	case c.statusLike(sub) && c.res.ValidateStatusUpdate != nil:
 		errs = c.res.ValidateStatusUpdate(obj, old)
-	case sub == "status":
+	case c.statusLike(sub):
 		errs = api.ValidateObjectMetaUpdate(m, old.GetObjectMeta())
 	case c.res.ValidateUpdate != nil:
 		errs = c.res.ValidateUpdate(obj, old)
@@ -55,6 +55,12 @@ func (c *call) admit(ctx context.Context, op admission.Operation, obj, old api.O
 	}
 	c.warnings = append(c.warnings, attrs.Warnings...)
 	return nil
+}
+
+// statusLike reports a write through status or a subresource written like it
+// (a CSR's approval): the spec stays as stored.
+func (c *call) statusLike(sub string) bool {
+	return sub == "status" || c.res.WritableSubresource(sub)
 }
 
 // validateFinalizersWhileDeleting forbids adding finalizers to an object that is
@@ -101,6 +107,9 @@ func (c *call) create(w http.ResponseWriter, r *http.Request) {
 		m.Name = m.GenerateName + api.NameSuffix()
 	}
 	c.s.prepareCreate(c.res, obj)
+	if c.res.SetRequester != nil {
+		c.res.SetRequester(obj, c.user)
+	}
 	if err := c.admit(ctx, admission.Create, obj, nil, "", dry); err != nil {
 		c.s.writeError(w, r, err, c.res, m.Name)
 		return
@@ -232,10 +241,13 @@ func (c *call) updateFrom(ctx context.Context, obj, cur api.Object, sub string, 
 	m.DeletionTimestamp = cm.DeletionTimestamp
 	m.DeletionGracePeriodSeconds = cm.DeletionGracePeriodSeconds
 	switch {
-	case sub == "status":
+	case c.statusLike(sub):
 		registry.CopyField(obj, cur, "Spec")
 	case c.res.HasStatus:
 		registry.CopyField(obj, cur, "Status")
+	}
+	if c.res.PrepareForUpdate != nil {
+		c.res.PrepareForUpdate(sub, obj, cur)
 	}
 	if _, ok := obj.(*api.Namespace); ok && sub == "" {
 		registry.CopyField(obj, cur, "Spec") // spec.finalizers change only through /finalize

@@ -147,6 +147,14 @@ func (s *Server) URL() string {
 	return "https://" + net.JoinHostPort(host, strconv.Itoa(addr.Port))
 }
 
+// AdvertisedURL is the address other machines use to reach this server:
+// https://<advertise address>:<port>. Joining nodes find it in
+// kube-public/cluster-info.
+func (s *Server) AdvertisedURL() string {
+	port := s.listener.Addr().(*net.TCPAddr).Port
+	return "https://" + net.JoinHostPort(s.opts.AdvertiseAddress, strconv.Itoa(port))
+}
+
 // AdminKubeconfigPath is where the admin kubeconfig was written.
 func (s *Server) AdminKubeconfigPath() string {
 	return filepath.Join(s.opts.DataDir, AdminKubeconfig)

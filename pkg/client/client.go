@@ -52,6 +52,9 @@ func New(cfg *Config) (*Client, error) {
 		}
 		tlsCfg.Certificates = []tls.Certificate{pair}
 	}
+	if cfg.GetClientCertificate != nil {
+		tlsCfg.Certificates, tlsCfg.GetClientCertificate = nil, cfg.GetClientCertificate
+	}
 	transport := &http.Transport{
 		Proxy:               nil,
 		TLSClientConfig:     tlsCfg,
@@ -82,6 +85,10 @@ func NewFromKubeconfig(path string) (*Client, error) {
 	}
 	return New(cfg)
 }
+
+// CloseIdleConnections closes connections not in use, so the next requests
+// connect anew (and present a rotated client certificate).
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 
 // Request is one API call.
 type Request struct {

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -22,6 +23,10 @@ type Config struct {
 	CertData, KeyData []byte
 	// Token is a bearer token.
 	Token string
+	// GetClientCertificate, if set, supplies the client certificate for each
+	// new connection instead of CertData/KeyData, so a certificate can be
+	// rotated without a new client (as client-go's certificate manager does).
+	GetClientCertificate func(*tls.CertificateRequestInfo) (*tls.Certificate, error)
 	// Insecure skips verifying the server's certificate (for tests against a
 	// server whose CA is not known; never for real clusters).
 	Insecure bool

@@ -22,6 +22,7 @@ var (
 	ReplicaSetsGVR     = GVR{Group: "apps", Version: "v1", Resource: "replicasets", Namespaced: true}
 	DeploymentsGVR     = GVR{Group: "apps", Version: "v1", Resource: "deployments", Namespaced: true}
 	PriorityClassesGVR = GVR{Group: api.SchedulingGroup, Version: "v1", Resource: "priorityclasses"}
+	CSRsGVR            = GVR{Group: api.CertificatesGroup, Version: "v1", Resource: "certificatesigningrequests"}
 )
 
 // Namespaces returns a client for namespaces.
@@ -87,6 +88,20 @@ func Deployments(c *Client, ns string) *Resource[*api.Deployment] {
 // PriorityClasses returns a client for priority classes.
 func PriorityClasses(c *Client) *Resource[*api.PriorityClass] {
 	return NewResource(c, PriorityClassesGVR, "", func() *api.PriorityClass { return &api.PriorityClass{} })
+}
+
+// CertificateSigningRequests returns a client for CSRs.
+func CertificateSigningRequests(c *Client) *Resource[*api.CertificateSigningRequest] {
+	return NewResource(c, CSRsGVR, "", func() *api.CertificateSigningRequest { return &api.CertificateSigningRequest{} })
+}
+
+// UpdateApproval writes a CSR's Approved or Denied condition through the
+// approval subresource, as `kubectl certificate approve` does.
+func UpdateApproval(ctx context.Context, c *Client, csr *api.CertificateSigningRequest) (*api.CertificateSigningRequest, error) {
+	csr.Kind, csr.APIVersion = "CertificateSigningRequest", CSRsGVR.Group+"/"+CSRsGVR.Version
+	out := &api.CertificateSigningRequest{}
+	err := c.Do(ctx, Request{Method: http.MethodPut, Path: CSRsGVR.Path("", csr.Name, "approval"), Body: csr, Out: out})
+	return out, err
 }
 
 // Bind assigns a pod to a node through the pods/binding subresource, as the

@@ -52,6 +52,9 @@ type Informers struct {
 	nodes       *client.Informer[*api.Node]
 	namespaces  *client.Informer[*api.Namespace]
 	leases      *client.Informer[*api.Lease]
+	csrs        *client.Informer[*api.CertificateSigningRequest]
+	tokens      *client.Informer[*api.Secret]
+	publicCMs   *client.Informer[*api.ConfigMap]
 }
 
 // NewInformers returns an empty set.
@@ -60,13 +63,17 @@ func NewInformers(c *client.Client, log *slog.Logger) *Informers {
 }
 
 func shared[T api.Object](f *Informers, slot **client.Informer[T], lw client.ListWatcher[T]) *client.Informer[T] {
+	return sharedWith(f, slot, lw, client.ListOptions{})
+}
+
+func sharedWith[T api.Object](f *Informers, slot **client.Informer[T], lw client.ListWatcher[T], opts client.ListOptions) *client.Informer[T] {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if *slot == nil {
 		if f.started {
 			panic("controller: an informer was asked for after Start")
 		}
-		inf := client.NewInformer(lw, client.ListOptions{}, f.log)
+		inf := client.NewInformer(lw, opts, f.log)
 		*slot = inf
 		f.runs = append(f.runs, inf.Run)
 		f.synced = append(f.synced, inf.WaitForSync)
@@ -102,6 +109,24 @@ func (f *Informers) Namespaces() *client.Informer[*api.Namespace] {
 // Leases is the shared Lease informer (all namespaces).
 func (f *Informers) Leases() *client.Informer[*api.Lease] {
 	return shared(f, &f.leases, client.Leases(f.c, ""))
+}
+
+// CertificateSigningRequests is the shared CSR informer.
+func (f *Informers) CertificateSigningRequests() *client.Informer[*api.CertificateSigningRequest] {
+	return shared(f, &f.csrs, client.CertificateSigningRequests(f.c))
+}
+
+// BootstrapTokens is the shared informer on the bootstrap-token Secrets (type
+// bootstrap.kubernetes.io/token in kube-system), and no other Secrets.
+func (f *Informers) BootstrapTokens() *client.Informer[*api.Secret] {
+	return sharedWith(f, &f.tokens, client.Secrets(f.c, api.NamespaceSystem),
+		client.ListOptions{FieldSelector: "type=" + api.SecretTypeBootstrapToken})
+}
+
+// PublicConfigMaps is the shared informer on the ConfigMaps of kube-public
+// (cluster-info lives there).
+func (f *Informers) PublicConfigMaps() *client.Informer[*api.ConfigMap] {
+	return shared(f, &f.publicCMs, client.ConfigMaps(f.c, api.NamespacePublic))
 }
 
 // Start runs every informer handed out so far until ctx ends, and waits until

@@ -100,7 +100,9 @@ func (n Node) Authorize(_ context.Context, a Attributes) (Decision, string, erro
 			return allow("service account %s/%s runs a pod bound to node %q", i.Namespace, i.Name, node)
 		}
 	case i.APIGroup == "certificates.k8s.io" && i.Resource == "certificatesigningrequests":
-		if i.Verb == "create" || (read && i.Subresource == "") {
+		// Not the virtual nodeclient/selfnodeclient subresources: whether a
+		// node's request is approved automatically is for RBAC to say.
+		if i.Subresource == "" && (i.Verb == "create" || read) {
 			return allow("nodes may request and read certificates")
 		}
 	}

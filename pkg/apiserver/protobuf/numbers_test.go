@@ -23,6 +23,7 @@ var kinds = []any{
 	api.SelfSubjectAccessReview{}, api.SubjectAccessReview{},
 	api.SelfSubjectRulesReview{}, // LocalSubjectAccessReview decodes into SubjectAccessReview
 	api.PriorityClass{},
+	api.CertificateSigningRequest{},
 }
 
 // skiffStructs returns the struct types reachable from kinds, leaving out the special

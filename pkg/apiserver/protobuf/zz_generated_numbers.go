@@ -72,6 +72,33 @@ var k8sFields = map[string]map[protowire.Number]field{
 		5: {"SecretRef", protowire.BytesType},
 		6: {"ReadOnly", protowire.VarintType},
 	},
+	"CertificateSigningRequest": {
+		1: {"ObjectMeta", protowire.BytesType},
+		2: {"Spec", protowire.BytesType},
+		3: {"Status", protowire.BytesType},
+	},
+	"CertificateSigningRequestCondition": {
+		1: {"Type", protowire.BytesType},
+		2: {"Reason", protowire.BytesType},
+		3: {"Message", protowire.BytesType},
+		4: {"LastUpdateTime", protowire.BytesType},
+		5: {"LastTransitionTime", protowire.BytesType},
+		6: {"Status", protowire.BytesType},
+	},
+	"CertificateSigningRequestSpec": {
+		1: {"Request", protowire.BytesType},
+		2: {"Username", protowire.BytesType},
+		3: {"UID", protowire.BytesType},
+		4: {"Groups", protowire.BytesType},
+		5: {"Usages", protowire.BytesType},
+		6: {"Extra", protowire.BytesType},
+		7: {"SignerName", protowire.BytesType},
+		8: {"ExpirationSeconds", protowire.VarintType},
+	},
+	"CertificateSigningRequestStatus": {
+		1: {"Conditions", protowire.BytesType},
+		2: {"Certificate", protowire.BytesType},
+	},
 	"CinderVolumeSource": {
 		1: {"VolumeID", protowire.BytesType},
 		2: {"FSType", protowire.BytesType},

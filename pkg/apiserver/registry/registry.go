@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"skiff/pkg/api"
+	"skiff/pkg/apiserver/request"
 )
 
 // Resource is one REST resource and its strategy.
@@ -34,6 +35,14 @@ type Resource struct {
 	ValidateStatusUpdate func(obj, old api.Object) api.FieldErrors
 	// PrepareForCreate resets what a client may not set on create (usually status).
 	PrepareForCreate func(api.Object)
+	// SetRequester, if set, records on a new object who created it (a CSR's
+	// spec.username, uid, groups and extra), whatever the client sent.
+	SetRequester func(obj api.Object, user *request.User)
+	// PrepareForUpdate, if set, restores in obj what a write through sub ("",
+	// "status" or a Writable subresource) may not change, from old. It runs
+	// after the generic rules (status kept on the main resource, spec kept on
+	// subresources).
+	PrepareForUpdate func(sub string, obj, old api.Object)
 	// TracksGeneration bumps metadata.generation whenever the spec changes.
 	TracksGeneration bool
 	// AllowCreateOnUpdate lets PUT create a missing object (leases, events, ...).
@@ -59,6 +68,20 @@ type Resource struct {
 type Subresource struct {
 	Name, Kind, Group, Version string
 	Verbs                      []string
+	// Writable subresources are served like status (get, update, patch of
+	// the whole object), validated by ValidateStatusUpdate and restricted by
+	// PrepareForUpdate, e.g. a CSR's approval.
+	Writable bool
+}
+
+// WritableSubresource reports whether name is a Writable subresource of r.
+func (r *Resource) WritableSubresource(name string) bool {
+	for _, s := range r.Subresources {
+		if s.Name == name && s.Writable {
+			return true
+		}
+	}
+	return false
 }
 
 // GroupVersion returns "v1" or "apps/v1".

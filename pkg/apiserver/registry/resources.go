@@ -15,6 +15,7 @@ func Builtin() *Registry {
 		services(), endpoints(), leases(), replicaSets(), deployments(),
 		limitRanges(), resourceQuotas(), priorityClasses(),
 		roles(), clusterRoles(), roleBindings(), clusterRoleBindings(),
+		certificateSigningRequests(),
 		review("authorization.k8s.io", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false),
 		review("authorization.k8s.io", "SelfSubjectRulesReview", "selfsubjectrulesreviews", false),
 		review("authorization.k8s.io", "SubjectAccessReview", "subjectaccessreviews", false),

@@ -1,3 +1,6 @@
+// Package bootstrap authenticates bootstrap tokens, the tokens a new node
+// presents when it joins (kubeadm's join tokens); their format is in
+// skiff/pkg/bootstrap.
 package bootstrap
 
 import (
@@ -12,6 +15,7 @@ import (
 	"skiff/pkg/api"
 	"skiff/pkg/apiserver/authn"
 	"skiff/pkg/apiserver/request"
+	bt "skiff/pkg/bootstrap"
 )
 
 // SecretGetter reads Secrets; the apiserver backs it with its storage. GetSecret
@@ -50,14 +54,14 @@ func (a *Authenticator) Authenticate(r *http.Request) (*request.User, bool, erro
 // failed lookup other than "not found" is returned as is. Errors name the token
 // id, which is public, and never its secret.
 func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*request.User, bool, error) {
-	id, secret, ok := ParseToken(token)
+	id, secret, ok := bt.ParseToken(token)
 	if !ok {
 		return nil, false, nil
 	}
 	invalid := func(reason string) error {
 		return fmt.Errorf("%w: bootstrap token %s: %s", authn.ErrInvalidCredentials, id, reason)
 	}
-	s, err := a.secrets.GetSecret(ctx, api.NamespaceSystem, SecretName(id))
+	s, err := a.secrets.GetSecret(ctx, api.NamespaceSystem, bt.SecretName(id))
 	if api.IsNotFound(err) {
 		return nil, false, invalid("not found")
 	}
@@ -69,44 +73,33 @@ func (a *Authenticator) AuthenticateToken(ctx context.Context, token string) (*r
 	switch {
 	case s.DeletionTimestamp != nil:
 		return nil, false, invalid("is being deleted")
-	case s.Type != SecretType:
-		return nil, false, invalid("its Secret is not of type " + SecretType)
-	case subtle.ConstantTimeCompare(s.Data[TokenSecretKey], []byte(secret)) != 1:
+	case s.Type != bt.SecretType:
+		return nil, false, invalid("its Secret is not of type " + bt.SecretType)
+	case subtle.ConstantTimeCompare(s.Data[bt.TokenSecretKey], []byte(secret)) != 1:
 		return nil, false, invalid("wrong secret")
-	case string(s.Data[TokenIDKey]) != id:
-		return nil, false, invalid("its Secret has a different " + TokenIDKey)
-	case expired(s, a.now()):
+	case string(s.Data[bt.TokenIDKey]) != id:
+		return nil, false, invalid("its Secret has a different " + bt.TokenIDKey)
+	case bt.Expired(s, a.now()):
 		return nil, false, invalid("expired")
-	case string(s.Data[UsageAuthenticationKey]) != "true":
-		return nil, false, invalid("not marked " + UsageAuthenticationKey + "=true")
+	case string(s.Data[bt.UsageAuthenticationKey]) != "true":
+		return nil, false, invalid("not marked " + bt.UsageAuthenticationKey + "=true")
 	}
 	groups, ok := groupsOf(s)
 	if !ok {
-		return nil, false, invalid("invalid " + ExtraGroupsKey)
+		return nil, false, invalid("invalid " + bt.ExtraGroupsKey)
 	}
-	return &request.User{Name: UserPrefix + id, Groups: groups}, true, nil
+	return &request.User{Name: bt.UserPrefix + id, Groups: groups}, true, nil
 }
 
-// expired reports whether the token's expiration has passed. A token without one
-// never expires; one that cannot be parsed counts as expired.
-func expired(s *api.Secret, now time.Time) bool {
-	v := string(s.Data[ExpirationKey])
-	if v == "" {
-		return false
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	return err != nil || !now.Before(t)
-}
-
-// groupsOf returns DefaultGroup and the extra groups, sorted and without
+// groupsOf returns bt.DefaultGroup and the extra groups, sorted and without
 // duplicates. ok is false if any extra group is not a system:bootstrappers:
 // group: as in Kubernetes, such a token is rejected rather than trimmed, so a
 // mistake in the Secret shows up instead of silently granting less.
 func groupsOf(s *api.Secret) (groups []string, ok bool) {
-	groups = []string{DefaultGroup}
-	if extra := string(s.Data[ExtraGroupsKey]); extra != "" {
+	groups = []string{bt.DefaultGroup}
+	if extra := string(s.Data[bt.ExtraGroupsKey]); extra != "" {
 		for _, g := range strings.Split(extra, ",") {
-			if !groupRegexp.MatchString(g) {
+			if !bt.ValidExtraGroup(g) {
 				return nil, false
 			}
 			groups = append(groups, g)

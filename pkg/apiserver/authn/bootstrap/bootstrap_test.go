@@ -13,6 +13,7 @@ import (
 	"skiff/pkg/api"
 	"skiff/pkg/apiserver/authn"
 	"skiff/pkg/apiserver/request"
+	bt "skiff/pkg/bootstrap"
 )
 
 const (
@@ -44,14 +45,14 @@ func (f *fakeSecrets) GetSecret(_ context.Context, ns, name string) (*api.Secret
 func tokenSecret() *api.Secret {
 	return &api.Secret{
 		ObjectMeta: api.ObjectMeta{Namespace: api.NamespaceSystem, Name: "bootstrap-token-abcdef", UID: "u1"},
-		Type:       SecretType,
+		Type:       bt.SecretType,
 		Data: map[string][]byte{
-			TokenIDKey:             []byte("abcdef"),
-			TokenSecretKey:         []byte(testSecret),
-			ExpirationKey:          []byte(t0.Add(24 * time.Hour).Format(time.RFC3339)),
-			UsageAuthenticationKey: []byte("true"),
-			UsageSigningKey:        []byte("true"),
-			ExtraGroupsKey:         []byte("system:bootstrappers:kubeadm:default-node-token"),
+			bt.TokenIDKey:             []byte("abcdef"),
+			bt.TokenSecretKey:         []byte(testSecret),
+			bt.ExpirationKey:          []byte(t0.Add(24 * time.Hour).Format(time.RFC3339)),
+			bt.UsageAuthenticationKey: []byte("true"),
+			bt.UsageSigningKey:        []byte("true"),
+			bt.ExtraGroupsKey:         []byte("system:bootstrappers:kubeadm:default-node-token"),
 		},
 	}
 }
@@ -77,40 +78,42 @@ func TestAuthenticateToken(t *testing.T) {
 		{
 			name:   "no expiration",
 			token:  testToken,
-			change: func(s *api.Secret) { delete(s.Data, ExpirationKey) },
+			change: func(s *api.Secret) { delete(s.Data, bt.ExpirationKey) },
 			now:    t0.AddDate(10, 0, 0),
 			want:   &request.User{Name: "system:bootstrap:abcdef", Groups: []string{"system:bootstrappers", "system:bootstrappers:kubeadm:default-node-token"}},
 		},
 		{
 			name:   "no extra groups",
 			token:  testToken,
-			change: func(s *api.Secret) { delete(s.Data, ExtraGroupsKey) },
+			change: func(s *api.Secret) { delete(s.Data, bt.ExtraGroupsKey) },
 			want:   &request.User{Name: "system:bootstrap:abcdef", Groups: []string{"system:bootstrappers"}},
 		},
 		{
 			name:    "default group listed as an extra group",
 			token:   testToken,
-			change:  func(s *api.Secret) { s.Data[ExtraGroupsKey] = []byte("system:bootstrappers:a,system:bootstrappers") },
+			change:  func(s *api.Secret) { s.Data[bt.ExtraGroupsKey] = []byte("system:bootstrappers:a,system:bootstrappers") },
 			wantErr: authn.ErrInvalidCredentials,
 		},
 		{
 			name:  "extra groups sorted and deduplicated",
 			token: testToken,
 			change: func(s *api.Secret) {
-				s.Data[ExtraGroupsKey] = []byte("system:bootstrappers:z,system:bootstrappers:a,system:bootstrappers:z")
+				s.Data[bt.ExtraGroupsKey] = []byte("system:bootstrappers:z,system:bootstrappers:a,system:bootstrappers:z")
 			},
 			want: &request.User{Name: "system:bootstrap:abcdef", Groups: []string{"system:bootstrappers", "system:bootstrappers:a", "system:bootstrappers:z"}},
 		},
 		{
 			name:    "extra group outside system:bootstrappers",
 			token:   testToken,
-			change:  func(s *api.Secret) { s.Data[ExtraGroupsKey] = []byte("system:bootstrappers:ok,system:masters") },
+			change:  func(s *api.Secret) { s.Data[bt.ExtraGroupsKey] = []byte("system:bootstrappers:ok,system:masters") },
 			wantErr: authn.ErrInvalidCredentials,
 		},
 		{
-			name:    "extra group with a space",
-			token:   testToken,
-			change:  func(s *api.Secret) { s.Data[ExtraGroupsKey] = []byte("system:bootstrappers:a, system:bootstrappers:b") },
+			name:  "extra group with a space",
+			token: testToken,
+			change: func(s *api.Secret) {
+				s.Data[bt.ExtraGroupsKey] = []byte("system:bootstrappers:a, system:bootstrappers:b")
+			},
 			wantErr: authn.ErrInvalidCredentials,
 		},
 		{name: "wrong secret", token: "abcdef.fedcba9876543210", wantErr: authn.ErrInvalidCredentials},
@@ -124,19 +127,19 @@ func TestAuthenticateToken(t *testing.T) {
 		{
 			name:    "unparseable expiration counts as expired",
 			token:   testToken,
-			change:  func(s *api.Secret) { s.Data[ExpirationKey] = []byte("tomorrow") },
+			change:  func(s *api.Secret) { s.Data[bt.ExpirationKey] = []byte("tomorrow") },
 			wantErr: authn.ErrInvalidCredentials,
 		},
 		{
 			name:    "not for authentication",
 			token:   testToken,
-			change:  func(s *api.Secret) { delete(s.Data, UsageAuthenticationKey) },
+			change:  func(s *api.Secret) { delete(s.Data, bt.UsageAuthenticationKey) },
 			wantErr: authn.ErrInvalidCredentials,
 		},
 		{
 			name:    "usage not exactly true",
 			token:   testToken,
-			change:  func(s *api.Secret) { s.Data[UsageAuthenticationKey] = []byte("yes") },
+			change:  func(s *api.Secret) { s.Data[bt.UsageAuthenticationKey] = []byte("yes") },
 			wantErr: authn.ErrInvalidCredentials,
 		},
 		{
@@ -148,7 +151,7 @@ func TestAuthenticateToken(t *testing.T) {
 		{
 			name:    "token-id does not match the name",
 			token:   testToken,
-			change:  func(s *api.Secret) { s.Data[TokenIDKey] = []byte("zzzzzz") },
+			change:  func(s *api.Secret) { s.Data[bt.TokenIDKey] = []byte("zzzzzz") },
 			wantErr: authn.ErrInvalidCredentials,
 		},
 		{
@@ -188,7 +191,7 @@ func TestAuthenticateToken(t *testing.T) {
 				if tc.wantErr != authn.ErrInvalidCredentials && errors.Is(err, authn.ErrInvalidCredentials) {
 					t.Errorf("a storage failure is reported as invalid credentials: %v", err)
 				}
-				if _, secret, _ := ParseToken(tc.token); strings.Contains(err.Error(), secret) {
+				if _, secret, _ := bt.ParseToken(tc.token); strings.Contains(err.Error(), secret) {
 					t.Errorf("message %q contains the token secret", err)
 				}
 			}
@@ -232,52 +235,5 @@ func TestAuthenticateRequest(t *testing.T) {
 				t.Errorf("user = %q, want %q", got, tc.wantUser)
 			}
 		})
-	}
-}
-
-func TestParseToken(t *testing.T) {
-	tests := []struct {
-		in         string
-		id, secret string
-		ok         bool
-	}{
-		{in: "abcdef.0123456789abcdef", id: "abcdef", secret: "0123456789abcdef", ok: true},
-		{in: "07401b.f395accd246ae52d", id: "07401b", secret: "f395accd246ae52d", ok: true},
-		{in: "abcdef.0123456789abcdeF"},
-		{in: "abcde.0123456789abcdef"},
-		{in: "abcdef.0123456789abcdef0"},
-		{in: " abcdef.0123456789abcdef"},
-		{in: "abcdef.0123456789abcdef\n"},
-		{in: "abcdef-0123456789abcdef"},
-		{in: ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.in, func(t *testing.T) {
-			id, secret, ok := ParseToken(tc.in)
-			if id != tc.id || secret != tc.secret || ok != tc.ok {
-				t.Errorf("ParseToken(%q) = %q, %q, %v; want %q, %q, %v", tc.in, id, secret, ok, tc.id, tc.secret, tc.ok)
-			}
-		})
-	}
-}
-
-func TestGenerateToken(t *testing.T) {
-	seen := map[string]bool{}
-	for range 100 {
-		token, err := GenerateToken()
-		if err != nil {
-			t.Fatal(err)
-		}
-		id, _, ok := ParseToken(token)
-		if !ok {
-			t.Fatalf("GenerateToken() = %q, which ParseToken rejects", token)
-		}
-		if seen[id] {
-			t.Fatalf("GenerateToken repeated id %q", id)
-		}
-		seen[id] = true
-	}
-	if got := SecretName("abcdef"); got != "bootstrap-token-abcdef" {
-		t.Errorf("SecretName = %q", got)
 	}
 }

@@ -35,7 +35,17 @@ const (
 	kubeScheduler         = "system:kube-scheduler"
 	kubeControllerManager = "system:kube-controller-manager"
 	bootstrappersGroup    = "system:bootstrappers"
+	nodesGroup            = "system:nodes"
 	kubeletClientSigner   = "kubernetes.io/kube-apiserver-client-kubelet"
+	kubeletServingSigner  = "kubernetes.io/kubelet-serving"
+	apiserverClientSigner = "kubernetes.io/kube-apiserver-client"
+
+	// Roles the CSR approver checks: may the requester ask for a node client
+	// certificate for a new node, or renew its own?
+	nodeClientRole     = "system:certificates.k8s.io:certificatesigningrequests:nodeclient"
+	selfNodeClientRole = "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient"
+	// ClusterInfoRole lets anyone read kube-public/cluster-info (kubeadm's name).
+	ClusterInfoRole = "kubeadm:bootstrap-signer-clusterinfo"
 )
 
 // Verb sets, as upstream names them. They are never modified: policyRule copies them.
@@ -77,6 +87,12 @@ func BootstrapPolicy() (roles []*api.ClusterRole, bindings []*api.ClusterRoleBin
 		clusterRole("system:node-bootstrapper",
 			newRule("create", "get", "list", "watch").groups(certificatesGroup).resources("certificatesigningrequests"),
 		),
+		// The CSR approver approves a node's client certificate when its
+		// requester may create these (virtual) subresources.
+		clusterRole(nodeClientRole,
+			newRule("create").groups(certificatesGroup).resources("certificatesigningrequests/nodeclient")),
+		clusterRole(selfNodeClientRole,
+			newRule("create").groups(certificatesGroup).resources("certificatesigningrequests/selfnodeclient")),
 		clusterRole(kubeScheduler, schedulerRules()...),
 		clusterRole(kubeControllerManager, controllerManagerRules()...),
 	}
@@ -86,9 +102,34 @@ func BootstrapPolicy() (roles []*api.ClusterRole, bindings []*api.ClusterRoleBin
 		clusterRoleBinding("system:discovery", groupSubject(request.AllAuthenticated)),
 		clusterRoleBinding("system:public-info-viewer", groupSubject(request.AllAuthenticated), groupSubject(request.AllUnauthenticated)),
 		clusterRoleBinding("system:node-bootstrapper", groupSubject(bootstrappersGroup)),
+		// kubeadm's bindings: any bootstrap token may get a new node its client
+		// certificate; every node may renew its own.
+		namedClusterRoleBinding("skiff:node-autoapprove-bootstrap", nodeClientRole, groupSubject(bootstrappersGroup)),
+		namedClusterRoleBinding("skiff:node-autoapprove-certificate-rotation", selfNodeClientRole, groupSubject(nodesGroup)),
 		clusterRoleBinding(kubeScheduler, userSubject(kubeScheduler)),
 		clusterRoleBinding(kubeControllerManager, userSubject(kubeControllerManager)),
 	}
+	return roles, bindings
+}
+
+// BootstrapNamespacedPolicy returns the Roles and RoleBindings every cluster
+// starts with: kube-public/cluster-info is readable by anyone, signed in or
+// not, so a joining node can find and verify the cluster (kubeadm's
+// kubeadm:bootstrap-signer-clusterinfo).
+func BootstrapNamespacedPolicy() (roles []*api.Role, bindings []*api.RoleBinding) {
+	meta := bootstrapMeta(ClusterInfoRole)
+	meta.Namespace = api.NamespacePublic
+	roles = []*api.Role{{
+		TypeMeta:   api.TypeMeta{APIVersion: rbacGroup + "/v1", Kind: "Role"},
+		ObjectMeta: meta,
+		Rules:      []api.PolicyRule{newRule("get").groups(coreGroup).resources("configmaps").names("cluster-info").policyRule()},
+	}}
+	bindings = []*api.RoleBinding{{
+		TypeMeta:   api.TypeMeta{APIVersion: rbacGroup + "/v1", Kind: "RoleBinding"},
+		ObjectMeta: api.DeepCopy(meta),
+		Subjects:   []api.Subject{userSubject(request.Anonymous)},
+		RoleRef:    api.RoleRef{APIGroup: rbacGroup, Kind: "Role", Name: ClusterInfoRole},
+	}}
 	return roles, bindings
 }
 
@@ -173,11 +214,12 @@ func controllerManagerRules() []ruleBuilder {
 		newRule(write...).groups(coreGroup).resources("resourcequotas/status"),
 		// Every controller records events.
 		newRule(write...).groups(coreGroup, eventsGroup).resources("events"),
-		// CSR approving and signing, for kubelet client certificates only.
+		// CSR approving (node client and serving certificates) and signing
+		// (the three signers Skiff has).
 		newRule(write...).groups(certificatesGroup).resources("certificatesigningrequests",
 			"certificatesigningrequests/approval", "certificatesigningrequests/status"),
-		newRule("approve").groups(certificatesGroup).resources("signers").names(kubeletClientSigner),
-		newRule("sign").groups(certificatesGroup).resources("signers").names(kubeletClientSigner),
+		newRule("approve").groups(certificatesGroup).resources("signers").names(kubeletClientSigner, kubeletServingSigner),
+		newRule("sign").groups(certificatesGroup).resources("signers").names(kubeletClientSigner, kubeletServingSigner, apiserverClientSigner),
 		// The garbage collector deletes dependents of any kind and patches away
 		// owner references and its finalizers; the namespace controller empties
 		// a namespace being deleted.
@@ -223,9 +265,13 @@ func clusterRole(name string, rules ...ruleBuilder) *api.ClusterRole {
 }
 
 func clusterRoleBinding(role string, subjects ...api.Subject) *api.ClusterRoleBinding {
+	return namedClusterRoleBinding(role, role, subjects...)
+}
+
+func namedClusterRoleBinding(name, role string, subjects ...api.Subject) *api.ClusterRoleBinding {
 	return &api.ClusterRoleBinding{
 		TypeMeta:   api.TypeMeta{APIVersion: rbacGroup + "/v1", Kind: "ClusterRoleBinding"},
-		ObjectMeta: bootstrapMeta(role),
+		ObjectMeta: bootstrapMeta(name),
 		Subjects:   subjects,
 		RoleRef:    api.RoleRef{APIGroup: rbacGroup, Kind: "ClusterRole", Name: role},
 	}
