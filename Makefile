@@ -5,7 +5,7 @@ GO        ?= go
 BIN       := $(CURDIR)/bin
 DATA_DIR  ?= $(CURDIR)/_data
 E2E_BIN   := $(CURDIR)/e2e/bin
-COMMANDS  := apiserver scheduler controller-manager nodeagent skiffctl apibench schedbench
+COMMANDS  := apiserver scheduler controller-manager nodeagent skiffctl apibench schedbench podbench
 KUBECTL_137_VERSION := v1.37.2
 KUBECTL_137_LDFLAGS := \
 	-X k8s.io/client-go/pkg/version.gitVersion=$(KUBECTL_137_VERSION) \
@@ -56,10 +56,11 @@ $(E2E_BIN)/kubectl-1.20:
 	cp $(E2E_BIN)/deb/x/usr/bin/kubectl $@
 	rm -rf $(E2E_BIN)/deb
 
-## bench: API and scheduler benchmarks against a fresh Skiff (and any KUBECONFIGS=a,b given); FULL=1 adds the 1,000- and 5,000-node scheduler sizes
+## bench: API and scheduler benchmarks against a fresh Skiff (and any KUBECONFIGS=a,b given), and pod start-up on one node (root, containerd); FULL=1 adds the 1,000- and 5,000-node scheduler sizes
 bench: build
 	$(BIN)/apibench --start-skiff $(BIN)/apiserver $(if $(KUBECONFIGS),--kubeconfigs $(KUBECONFIGS))
 	$(BIN)/schedbench --start-skiff $(BIN) $(if $(FULL),,--quick) --deployment 100x1000 $(if $(KUBECONFIGS),--kubeconfigs $(KUBECONFIGS))
+	$(BIN)/podbench --bin $(BIN) --skip-unavailable
 
 ## schedbench: scheduler benchmark only (100 nodes/2,000 pods; FULL=1 for all three sizes)
 schedbench: build

@@ -33,7 +33,9 @@ type node struct {
 	logs    map[string]*bytes.Buffer
 }
 
-func startNode(t *testing.T) *node {
+// startNode starts the node; extraAgentArgs are added to the node agent's
+// flags (e.g. --insecure-registry).
+func startNode(t *testing.T, extraAgentArgs ...string) *node {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("the node agent tests need root (network namespaces, containerd)")
@@ -67,9 +69,9 @@ func startNode(t *testing.T) *node {
 	run(t, "../hack/images/busybox.sh", image, "skiff.local/busybox:e2e")
 	run(t, filepath.Join(n.bin, "nodeagent"), "import-image", image, "--containerd-namespace", n.ctrNS, "--root-dir", n.rootDir)
 
-	n.start("nodeagent", "--kubeconfig", nodeKC, "--node-name", "e2e-node", "--node-ip", "127.0.0.1",
+	n.start("nodeagent", append([]string{"--kubeconfig", nodeKC, "--node-name", "e2e-node", "--node-ip", "127.0.0.1",
 		"--root-dir", n.rootDir, "--containerd-namespace", n.ctrNS, "--pod-cidr", "10.88.0.0/24", "--healthz-port", "0", "--log-level", "debug",
-		"--tls-cert-file", filepath.Join(n.dataDir, "agent.crt"), "--tls-key-file", filepath.Join(n.dataDir, "agent.key"))
+		"--tls-cert-file", filepath.Join(n.dataDir, "agent.crt"), "--tls-key-file", filepath.Join(n.dataDir, "agent.key")}, extraAgentArgs...)...)
 	waitUntil(t, "node e2e-node to be Ready", func() bool {
 		out, _ := n.kubectlRun("get", "node", "e2e-node", "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`)
 		return out == "True"

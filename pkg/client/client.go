@@ -62,6 +62,7 @@ func New(cfg *Config) (*Client, error) {
 		MaxIdleConnsPerHost: 100,
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 10 * time.Second,
+		DialContext:         cfg.Dial,
 	}
 	c := &Client{base: base, http: &http.Client{Transport: transport}, token: cfg.Token, userAgent: cfg.UserAgent}
 	if c.userAgent == "" {

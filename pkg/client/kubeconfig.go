@@ -1,10 +1,12 @@
 package client
 
 import (
+	"context"
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,6 +37,9 @@ type Config struct {
 	// QPS and Burst throttle requests on the client side; 0 means no limit.
 	QPS   float64
 	Burst int
+	// Dial, if set, opens the connections to the server instead of the
+	// default dialer (e.g. inside another network namespace).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // kubeconfig is the subset of the kubeconfig file format Skiff reads and writes.

@@ -2,7 +2,9 @@ package containerd
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,4 +76,47 @@ func reportPercentiles(b *testing.B, d []time.Duration) {
 	p := func(q float64) time.Duration { return d[min(len(d)-1, int(q*float64(len(d))))] }
 	b.ReportMetric(float64(p(0.50).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(p(0.99).Microseconds())/1000, "p99-ms")
+}
+
+// BenchmarkStartContainers50 starts 50 busybox sleeps at once, as a node
+// does when 50 pods land on it, and reports the p50/p99 of each start and
+// the time until all run: the runtime's floor for the pod start-up benchmark
+// (cmd/podbench), without sandboxes, networking or the API.
+func BenchmarkStartContainers50(b *testing.B) {
+	const n = 50
+	r := newTestRuntime(b)
+	importBusybox(b, r)
+	ctx := testContext(b)
+	var took []time.Duration
+	var all []time.Duration
+	for i := 0; i < b.N; i++ {
+		ids := make([]string, n)
+		durs := make([]time.Duration, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		t0 := time.Now()
+		for j := range n {
+			cfg := podConfig(b, fmt.Sprintf("c%d-%d", i, j), "sleep", "1000")
+			wg.Go(func() {
+				s := time.Now()
+				ids[j], errs[j] = r.StartContainer(ctx, cfg)
+				durs[j] = time.Since(s)
+			})
+		}
+		wg.Wait()
+		all = append(all, time.Since(t0))
+		took = append(took, durs...)
+		b.StopTimer()
+		for j, id := range ids {
+			if errs[j] != nil {
+				b.Fatal(errs[j])
+			}
+			if err := r.RemoveContainer(ctx, id); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+	}
+	reportPercentiles(b, took)
+	b.ReportMetric(float64(slices.Max(all).Microseconds())/1000, "all-ms")
 }
