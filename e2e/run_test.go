@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
 
 	"math/rand/v2"
@@ -110,7 +109,7 @@ func (r *runScript) cleanup() {
 			r.t.Logf("make run printed:\n%s", r.out.String())
 			for _, log := range []string{"apiserver", "nodeagent", "controller-manager", "scheduler"} {
 				b, _ := os.ReadFile(filepath.Join(r.dataDir, log+".log"))
-				r.t.Logf("%s.log:\n%s", log, tailLines(string(b), 60))
+				r.t.Logf("%s.log:\n%s", log, framework.Tail(string(b), 60))
 			}
 		}
 	}
@@ -123,18 +122,6 @@ func (r *runScript) cleanup() {
 	if out, err := exec.Command("ip", "netns", "del", r.netns).CombinedOutput(); err != nil {
 		r.t.Errorf("ip netns del: %v\n%s", err, out)
 	}
-}
-
-func tailLines(s string, n int) string {
-	var lines []string
-	sc := bufio.NewScanner(strings.NewReader(s))
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // TestMakeRun follows the README as a learner: `make run` (hack/run.sh) brings

@@ -285,7 +285,7 @@ func (l *Lab) cleanup() {
 			if p := m.procs[i]; p.Name != "containerd" {
 				p.Stop()
 				if t.Failed() {
-					t.Logf("%s on %s:\n%s", p.Name, m.Name, tail(p.Log(), 200))
+					t.Logf("%s on %s:\n%s", p.Name, m.Name, Tail(p.Log(), 200))
 				}
 			}
 		}
@@ -316,8 +316,8 @@ func (l *Lab) cleanup() {
 	}
 }
 
-// tail keeps the last n lines of s.
-func tail(s string, n int) string {
+// Tail keeps the last n lines of s.
+func Tail(s string, n int) string {
 	lines := strings.Split(s, "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
@@ -355,7 +355,7 @@ func (m *Machine) StartServer(t testing.TB, cmArgs ...string) *Server {
 	t.Helper()
 	s := &Server{M: m, DataDir: filepath.Join(m.Dir, "server"), URL: "https://" + m.IP + ":6443"}
 	s.APIServer = m.Start("apiserver", "--data-dir", s.DataDir, "--bind-address", "0.0.0.0", "--secure-port", "6443",
-		"--tls-san", m.IP)
+		"--advertise-address", m.IP)
 	s.Admin = m.Kubectl(t, filepath.Join(s.DataDir, "admin.kubeconfig"))
 	WaitUntil(t, time.Minute, "the apiserver on "+m.Name+" to be ready", func() bool {
 		if s.APIServer.Exited() {
