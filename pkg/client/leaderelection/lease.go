@@ -72,17 +72,32 @@ func (e *Elector) release(ctx context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.RenewDeadline)
 	defer cancel()
-	now := api.NowMicro()
-	next := *e.observed
-	next.Spec.HolderIdentity = nil
-	next.Spec.RenewTime = &now
-	released, err := e.leases.Update(ctx, &next)
-	if err != nil {
+	cur := e.observed
+	for attempt := 1; ; attempt++ {
+		now := api.NowMicro()
+		next := *cur
+		next.Spec.HolderIdentity = nil
+		next.Spec.RenewTime = &now
+		released, err := e.leases.Update(ctx, &next)
+		if err == nil {
+			e.observe(released)
+			e.log.Info("released lease")
+			return
+		}
+		// A renewal whose answer was lost when ctx ended may have written the
+		// Lease after the version observed: read it again, and release it if
+		// it is still ours.
+		if api.IsConflict(err) && attempt < 3 {
+			if cur, err = e.leases.Get(ctx, e.cfg.Name); err == nil {
+				if holderOf(cur) != e.cfg.Identity {
+					return
+				}
+				continue
+			}
+		}
 		e.log.Warn("releasing lease failed", "err", err)
 		return
 	}
-	e.observe(released)
-	e.log.Info("released lease")
 }
 
 // observe records l as the latest state of the Lease, and restarts the expiry
