@@ -93,13 +93,15 @@ func New(ctx context.Context, o Options) (s *Server, err error) {
 			return nil, fmt.Errorf("listen on %s: %w", addr, err)
 		}
 	}
+	// The named result s is nil by the time a failing return reaches this.
+	srv := s
 	defer func() {
 		if err != nil {
-			s.stopBg()
-			s.listener.Close()
-			s.closeStorage()
-			if s.audit != nil {
-				s.audit.Close()
+			srv.stopBg()
+			srv.listener.Close()
+			srv.closeStorage()
+			if srv.audit != nil {
+				srv.audit.Close()
 			}
 		}
 	}()
