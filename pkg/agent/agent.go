@@ -177,6 +177,9 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	if err := n.EnsureMasquerade(ctx); err != nil {
+		return fmt.Errorf("pod network: %w", err)
+	}
 	cni.Store(n)
 	log.Info("pod network configured", "podCIDR", cidr)
 	if o.HostGW {
@@ -302,6 +305,9 @@ func Reset(ctx context.Context, o Options) error {
 		return err
 	}
 	if err := network.RemoveAllMasq(ctx); err != nil {
+		return err
+	}
+	if err := network.RemoveMasquerade(ctx); err != nil {
 		return err
 	}
 	if err := network.RemoveBridge(network.DefaultBridgeName); err != nil {

@@ -1,6 +1,7 @@
 package network
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -56,10 +57,18 @@ func TestTwoPodsReachEachOther(t *testing.T) {
 		t.Errorf("a -> b %s:8080 = %q, %v; want %q", ipB, got, err, "hello from b")
 	}
 
-	// The bridge plugin masquerades each pod's traffic in a chain of its own,
-	// named as removeMasq expects.
-	if rules := node.natRules(t); !strings.Contains(rules, "-N "+masqChain(NetworkName, a.ref.UID)) {
-		t.Errorf("nat table has no chain %s for pod a:\n%s", masqChain(NetworkName, a.ref.UID), rules)
+	// No chain per pod: the node masquerades all its pods in one chain.
+	if err := withNetNS(node.path, func() error { return c.EnsureMasquerade(context.Background()) }); err != nil {
+		t.Fatalf("EnsureMasquerade: %v", err)
+	}
+	rules := node.natRules(t)
+	if strings.Contains(rules, "-N "+masqChain(NetworkName, a.ref.UID)) {
+		t.Errorf("nat table has a masquerade chain for pod a:\n%s", rules)
+	}
+	for _, r := range []string{"-A POSTROUTING -s 10.244.1.0/24 -m comment", "-j SKIFF-MASQ", "-A SKIFF-MASQ -d 10.244.1.0/24 -j RETURN", "-A SKIFF-MASQ -j MASQUERADE"} {
+		if !strings.Contains(rules, r) {
+			t.Errorf("nat table lacks %q:\n%s", r, rules)
+		}
 	}
 
 	att, err := c.Attached()

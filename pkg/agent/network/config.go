@@ -89,7 +89,7 @@ func conflistJSON(s netSettings) ([]byte, error) {
 				Type:         "bridge",
 				Bridge:       s.bridge,
 				IsGateway:    true,
-				IPMasq:       true,
+				IPMasq:       false, // one node-wide chain instead (EnsureMasquerade)
 				HairpinMode:  true,
 				ForceAddress: true,
 				MTU:          s.mtu,

@@ -81,7 +81,7 @@ func TestConflist(t *testing.T) {
 				t.Fatal(err)
 			}
 			bridge := map[string]any{
-				"type": "bridge", "bridge": tc.s.bridge, "isGateway": true, "ipMasq": true,
+				"type": "bridge", "bridge": tc.s.bridge, "isGateway": true, "ipMasq": false,
 				"hairpinMode": true, "forceAddress": true,
 				"ipam": map[string]any{
 					"type":    "host-local",

@@ -1,14 +1,12 @@
 package network
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -114,34 +112,16 @@ func (h *HostGW) Sync(ctx context.Context, peers []Peer) error {
 }
 
 // syncNoMasq rebuilds the SKIFF-HOSTGW nat chain: traffic from this node's
-// pods to a peer's pod CIDR is accepted before the bridge plugin's masquerade
-// rules see it, so the receiving pod sees the sender's pod IP.
+// pods to a peer's pod CIDR is accepted before the masquerade rules see it,
+// so the receiving pod sees the sender's pod IP. Its jump is inserted first
+// in POSTROUTING.
 func (h *HostGW) syncNoMasq(ctx context.Context, want map[string]Peer) error {
-	ipt := func(args ...string) (string, error) {
-		var stderr bytes.Buffer
-		cmd := exec.CommandContext(ctx, "iptables", append([]string{"-w", "-t", "nat"}, args...)...)
-		cmd.Stderr = &stderr
-		err := cmd.Run()
-		return stderr.String(), err
-	}
-	if msg, err := ipt("-N", noMasqChain); err != nil && !strings.Contains(msg, "exists") {
-		return fmt.Errorf("iptables -N %s: %v: %s", noMasqChain, err, strings.TrimSpace(msg))
-	}
-	jump := []string{"POSTROUTING", "-s", h.podCIDR.String(), "-j", noMasqChain, "-m", "comment", "--comment", "skiff host-gw: pod to pod is not masqueraded"}
-	if _, err := ipt(append([]string{"-C"}, jump...)...); err != nil {
-		if msg, err := ipt(append([]string{"-I"}, jump...)...); err != nil {
-			return fmt.Errorf("iptables -I POSTROUTING: %v: %s", err, strings.TrimSpace(msg))
-		}
-	}
-	if msg, err := ipt("-F", noMasqChain); err != nil {
-		return fmt.Errorf("iptables -F %s: %v: %s", noMasqChain, err, strings.TrimSpace(msg))
-	}
+	var rules [][]string
 	for cidr := range want {
-		if msg, err := ipt("-A", noMasqChain, "-d", cidr, "-j", "ACCEPT"); err != nil {
-			return fmt.Errorf("iptables -A %s: %v: %s", noMasqChain, err, strings.TrimSpace(msg))
-		}
+		rules = append(rules, []string{"-d", cidr, "-j", "ACCEPT"})
 	}
-	return nil
+	slices.SortFunc(rules, func(a, b []string) int { return strings.Compare(a[1], b[1]) })
+	return syncNATChain(ctx, noMasqChain, true, h.podCIDR, "skiff host-gw: pod to pod is not masqueraded", rules)
 }
 
 // RemoveHostGW deletes every route HostGW installed and its nat chain
@@ -157,42 +137,10 @@ func RemoveHostGW(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	// The jump rule names the pod CIDR, which reset does not know: find it.
-	out, err := exec.CommandContext(ctx, "iptables", "-w", "-t", "nat", "-S", "POSTROUTING").Output()
-	if err == nil {
-		for _, line := range strings.Split(string(out), "\n") {
-			if strings.Contains(line, "-j "+noMasqChain) {
-				args := append([]string{"-w", "-t", "nat", "-D"}, strings.Fields(strings.TrimPrefix(line, "-A "))...)
-				args = unquote(args)
-				if out, err := exec.CommandContext(ctx, "iptables", args...).CombinedOutput(); err != nil {
-					errs = append(errs, fmt.Errorf("iptables %s: %v: %s", strings.Join(args, " "), err, out))
-				}
-			}
-		}
-		exec.CommandContext(ctx, "iptables", "-w", "-t", "nat", "-F", noMasqChain).Run()
-		exec.CommandContext(ctx, "iptables", "-w", "-t", "nat", "-X", noMasqChain).Run()
+	if err := removeNATChain(ctx, noMasqChain); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
-}
-
-// unquote joins the words of a quoted comment that iptables -S printed
-// ("skiff host-gw: ..." comes back split on spaces) into one argument.
-func unquote(args []string) []string {
-	var out []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if strings.HasPrefix(a, `"`) && !strings.HasSuffix(a[1:], `"`) {
-			for i+1 < len(args) {
-				i++
-				a += " " + args[i]
-				if strings.HasSuffix(args[i], `"`) {
-					break
-				}
-			}
-		}
-		out = append(out, strings.Trim(a, `"`))
-	}
-	return out
 }
 
 func ipNet(p netip.Prefix) *net.IPNet {

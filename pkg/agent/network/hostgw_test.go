@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"os/exec"
 	"strings"
@@ -80,30 +81,73 @@ func TestHostGWRoutesPeers(t *testing.T) {
 	}
 }
 
-// TestRemoveAllMasq: reset removes the masquerade rules and chains of pods
-// that were never torn down, and leaves other rules alone.
+// TestRemoveAllMasq: reset removes masquerade rules and chains that the
+// bridge plugin made per pod (agents before the node-wide chain set ipMasq)
+// and that were never torn down, and leaves other rules alone.
 func TestRemoveAllMasq(t *testing.T) {
 	requireCNI(t)
 	node := newTestNode(t)
-	c := newTestCNI(t, "10.244.9.0/29")
-	dir := t.TempDir()
-	a, b := newTestPod(t, dir, "a"), newTestPod(t, dir, "b")
-	node.mustSetUp(t, c, a.ref, a.netns, nil)
-	node.mustSetUp(t, c, b.ref, b.netns, nil)
-	if out, err := exec.Command("ip", "netns", "exec", node.name, "iptables", "-t", "nat", "-A", "POSTROUTING", "-s", "192.0.2.7", "-j", "RETURN").CombinedOutput(); err != nil {
-		t.Fatalf("add an unrelated rule: %v: %s", err, out)
+	ipt := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("ip", append([]string{"netns", "exec", node.name, "iptables", "-w", "-t", "nat"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("iptables %v: %v: %s", args, err, out)
+		}
 	}
-	if rules := node.natRules(t); strings.Count(rules, "-N CNI-") != 2 {
-		t.Fatalf("want two pods' chains before RemoveAllMasq:\n%s", rules)
+	// Two pods' rules as the bridge plugin writes them.
+	for i, uid := range []string{"uid-a", "uid-b"} {
+		chain := masqChain(NetworkName, uid)
+		comment := fmt.Sprintf("name: %q id: %q", NetworkName, uid)
+		ip := fmt.Sprintf("10.244.9.%d", i+2)
+		ipt("-N", chain)
+		ipt("-A", chain, "-d", "10.244.9.0/24", "-m", "comment", "--comment", comment, "-j", "ACCEPT")
+		ipt("-A", chain, "!", "-d", "224.0.0.0/4", "-m", "comment", "--comment", comment, "-j", "MASQUERADE")
+		ipt("-A", "POSTROUTING", "-s", ip, "-m", "comment", "--comment", comment, "-j", chain)
 	}
+	ipt("-A", "POSTROUTING", "-s", "192.0.2.7", "-j", "RETURN")
 	if err := withNetNS(node.path, func() error { return RemoveAllMasq(context.Background()) }); err != nil {
 		t.Fatalf("RemoveAllMasq: %v", err)
 	}
 	rules := node.natRules(t)
-	if strings.Contains(rules, "CNI-") || strings.Contains(rules, a.ref.UID) {
+	if strings.Contains(rules, "CNI-") || strings.Contains(rules, "uid-a") {
 		t.Errorf("masquerade rules left after RemoveAllMasq:\n%s", rules)
 	}
 	if !strings.Contains(rules, "-A POSTROUTING -s 192.0.2.7/32 -j RETURN") {
 		t.Errorf("RemoveAllMasq removed an unrelated rule:\n%s", rules)
+	}
+}
+
+// TestEnsureMasquerade: one chain for the node's pods, rebuilt for a new pod
+// CIDR without leaving the old jump, and removed by RemoveMasquerade.
+func TestEnsureMasquerade(t *testing.T) {
+	requireCNI(t)
+	node := newTestNode(t)
+	c := newTestCNI(t, "10.244.9.0/24")
+	ctx := context.Background()
+	for range 2 { // idempotent
+		if err := withNetNS(node.path, func() error { return c.EnsureMasquerade(ctx) }); err != nil {
+			t.Fatalf("EnsureMasquerade: %v", err)
+		}
+	}
+	if rules := node.natRules(t); strings.Count(rules, "-j SKIFF-MASQ") != 1 || !strings.Contains(rules, "-A SKIFF-MASQ -d 10.244.9.0/24 -j RETURN") {
+		t.Errorf("after EnsureMasquerade twice, want one jump and the pod CIDR exempt:\n%s", rules)
+	}
+	if err := c.SetPodCIDR("10.244.10.0/24"); err != nil {
+		t.Fatal(err)
+	}
+	if err := withNetNS(node.path, func() error { return c.EnsureMasquerade(ctx) }); err != nil {
+		t.Fatalf("EnsureMasquerade after SetPodCIDR: %v", err)
+	}
+	rules := node.natRules(t)
+	if strings.Contains(rules, "10.244.9.0/24") || !strings.Contains(rules, "-A POSTROUTING -s 10.244.10.0/24") {
+		t.Errorf("after the pod CIDR changed:\n%s", rules)
+	}
+	if err := withNetNS(node.path, func() error { return RemoveMasquerade(ctx) }); err != nil {
+		t.Fatalf("RemoveMasquerade: %v", err)
+	}
+	if rules := node.natRules(t); strings.Contains(rules, "SKIFF-MASQ") {
+		t.Errorf("after RemoveMasquerade:\n%s", rules)
+	}
+	if err := withNetNS(node.path, func() error { return RemoveMasquerade(ctx) }); err != nil {
+		t.Errorf("RemoveMasquerade when already gone: %v", err)
 	}
 }
