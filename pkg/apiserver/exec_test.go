@@ -171,39 +171,52 @@ func wsRead(t *testing.T, c *websocket.Conn) map[byte]string {
 	}
 }
 
+// wsRun opens pods/exec with one subprotocol, sends msgs, and returns what
+// each stream received until the server closed.
+func wsRun(t *testing.T, s *apiservertest.Server, query, protocol string, msgs ...[]byte) map[byte]string {
+	t.Helper()
+	c, resp, err := wsDial(t, s, query, protocol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if p := resp.Header.Get("Sec-Websocket-Protocol"); p != protocol {
+		t.Errorf("subprotocol %q, want %q", p, protocol)
+	}
+	for _, m := range msgs {
+		if err := c.WriteMessage(websocket.BinaryMessage, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return wsRead(t, c)
+}
+
+// finalStatus decodes the Status on the error stream.
+func finalStatus(t *testing.T, got map[byte]string) api.Status {
+	t.Helper()
+	var st api.Status
+	if err := json.Unmarshal([]byte(got[3]), &st); err != nil {
+		t.Fatalf("status %q: %v", got[3], err)
+	}
+	return st
+}
+
 // TestPodExecWebSocket checks the channel protocol byte by byte.
 func TestPodExecWebSocket(t *testing.T) {
 	s := startExecCluster(t)
 	success := `{"metadata":{},"status":"Success"}`
 
 	t.Run("v5: output, exit code, stdin closed", func(t *testing.T) {
-		c, resp, err := wsDial(t, s, "command=cat&stdin=true&stdout=true&stderr=true", "v5.channel.k8s.io")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		if p := resp.Header.Get("Sec-Websocket-Protocol"); p != "v5.channel.k8s.io" {
-			t.Errorf("subprotocol %q", p)
-		}
-		c.WriteMessage(websocket.BinaryMessage, append([]byte{0}, "ping\n"...))
-		c.WriteMessage(websocket.BinaryMessage, []byte{255, 0})
-		got := wsRead(t, c)
+		got := wsRun(t, s, "command=cat&stdin=true&stdout=true&stderr=true", "v5.channel.k8s.io",
+			append([]byte{0}, "ping\n"...), []byte{255, 0})
 		if got[1] != "ping\n" || got[3] != success {
 			t.Errorf("got %q", got)
 		}
 	})
 
 	t.Run("v4: non-zero exit", func(t *testing.T) {
-		c, _, err := wsDial(t, s, "command=fail&command=7&stdout=true&stderr=true", "v4.channel.k8s.io")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		got := wsRead(t, c)
-		var st api.Status
-		if err := json.Unmarshal([]byte(got[3]), &st); err != nil {
-			t.Fatalf("status %q: %v", got[3], err)
-		}
+		got := wsRun(t, s, "command=fail&command=7&stdout=true&stderr=true", "v4.channel.k8s.io")
+		st := finalStatus(t, got)
 		if got[1] != "out\n" || got[2] != "err\n" || st.Status != "Failure" || st.Reason != "NonZeroExitCode" ||
 			st.Details == nil || len(st.Details.Causes) != 1 || st.Details.Causes[0] != (api.StatusCause{Type: "ExitCode", Message: "7"}) {
 			t.Errorf("got %q", got)
@@ -211,29 +224,15 @@ func TestPodExecWebSocket(t *testing.T) {
 	})
 
 	t.Run("tty: resize, no stderr", func(t *testing.T) {
-		c, _, err := wsDial(t, s, "command=size&stdin=true&stdout=true&stderr=true&tty=true", "v5.channel.k8s.io")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		c.WriteMessage(websocket.BinaryMessage, append([]byte{4}, `{"Width":100,"Height":30}`...))
-		got := wsRead(t, c)
+		got := wsRun(t, s, "command=size&stdin=true&stdout=true&stderr=true&tty=true", "v5.channel.k8s.io",
+			append([]byte{4}, `{"Width":100,"Height":30}`...))
 		if got[1] != "100x30 tty=true" || got[3] != success {
 			t.Errorf("got %q", got)
 		}
 	})
 
 	t.Run("agent's error on the error stream", func(t *testing.T) {
-		c, _, err := wsDial(t, s, "command=nope&stdout=true", "v5.channel.k8s.io")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		got := wsRead(t, c)
-		var st api.Status
-		if err := json.Unmarshal([]byte(got[3]), &st); err != nil {
-			t.Fatalf("status %q: %v", got[3], err)
-		}
+		st := finalStatus(t, wsRun(t, s, "command=nope&stdout=true", "v5.channel.k8s.io"))
 		if st.Status != "Failure" || st.Code != 400 || !strings.Contains(st.Message, "executable file not found") {
 			t.Errorf("status %+v", st)
 		}

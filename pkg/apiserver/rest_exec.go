@@ -83,28 +83,14 @@ func (c *call) serveExec(w http.ResponseWriter, r *http.Request) {
 		c.s.writeError(w, r, err, c.res)
 		return
 	}
-	obj, err := c.store.Get(ctx, c.key(c.info.Name))
+	pod, container, addr, err := c.podAgent(ctx, opts.container, func(pod *api.Pod) error {
+		if pod.Status.Phase == api.PodSucceeded || pod.Status.Phase == api.PodFailed {
+			return api.NewBadRequest(fmt.Sprintf("cannot exec into a container in a completed pod; current phase is %s", pod.Status.Phase))
+		}
+		return nil
+	})
 	if err != nil {
 		c.s.writeError(w, r, err, c.res, c.info.Name)
-		return
-	}
-	pod := obj.(*api.Pod)
-	container, err := logContainer(pod, opts.container)
-	if err != nil {
-		c.s.writeError(w, r, err, c.res)
-		return
-	}
-	if pod.Status.Phase == api.PodSucceeded || pod.Status.Phase == api.PodFailed {
-		c.s.writeError(w, r, api.NewBadRequest(fmt.Sprintf("cannot exec into a container in a completed pod; current phase is %s", pod.Status.Phase)), c.res)
-		return
-	}
-	if pod.Spec.NodeName == "" {
-		c.s.writeError(w, r, api.NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", pod.Name)), c.res)
-		return
-	}
-	addr, err := c.s.agentAddress(ctx, pod.Spec.NodeName)
-	if err != nil {
-		c.s.writeError(w, r, err, c.res)
 		return
 	}
 	proto, err := execProtocol(r)
