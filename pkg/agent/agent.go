@@ -1,6 +1,7 @@
 // Package agent runs a node: it registers the Node and keeps its Lease and
 // status fresh (node), runs the pods bound to it through containerd (pods,
-// runtime/containerd) with CNI networking (network), and serves their logs.
+// runtime/containerd) with CNI networking (network), serves their logs and
+// runs commands in them (exec).
 // This file only wires those parts together; each has its own package.
 package agent
 
@@ -258,7 +259,7 @@ func serveLogs(ctx context.Context, o Options, getCert func(*tls.ClientHelloInfo
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := logs.Serve(ctx, ln, tlsCfg, logSource(rt, o.RootDir), logs.WithLogger(o.Logger)); err != nil {
+		if err := logs.Serve(ctx, ln, tlsCfg, logSource(rt, o.RootDir), logs.WithLogger(o.Logger), logs.WithExecutor(execTarget(rt))); err != nil {
 			o.Logger.Error("logs service", "err", err)
 		}
 	}()

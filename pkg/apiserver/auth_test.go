@@ -249,6 +249,16 @@ func TestAuthorizationTable(t *testing.T) {
 		{who: "bob", method: "GET", path: "/api/v1/nodes", want: 403},
 		{who: "bob", method: "POST", path: teamA + "/resourcequotas", body: obj{"metadata": obj{"name": "q"}, "spec": obj{"hard": obj{"pods": "1"}}}, want: 403},
 
+		// pods/exec is create on pods/exec, for the GET of a WebSocket too:
+		// edit has it (then pod-a's node has no agent address: 500), view
+		// and nodes do not.
+		{who: "alice", method: "GET", path: teamA + "/pods/pod-a/exec?command=ls&stdout=true", want: 403},
+		{who: "alice", method: "POST", path: teamA + "/pods/pod-a/exec?command=ls&stdout=true", want: 403},
+		{who: "bob", method: "GET", path: teamA + "/pods/pod-a/exec?command=ls&stdout=true", want: 500},
+		{who: "bob", method: "POST", path: teamA + "/pods/pod-a/exec?command=ls&stdout=true", want: 500},
+		{who: "node-a", method: "GET", path: teamA + "/pods/pod-a/exec?command=ls&stdout=true", want: 403},
+		{who: "node-a", method: "POST", path: teamA + "/pods/pod-a/exec?command=ls&stdout=true", want: 403},
+
 		// admin (carol): may grant what she holds in team-a, nothing more.
 		{who: "carol", method: "POST", path: rbacA + "/rolebindings", body: roleBinding("erin-view", "ClusterRole", "view", userSubject("erin")), want: 201},
 		{who: "carol", method: "POST", path: rbacA + "/rolebindings", body: roleBinding("carol-root", "ClusterRole", "cluster-admin", userSubject("carol")), want: 403},

@@ -1,8 +1,10 @@
 package apiserver
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -172,6 +174,16 @@ func (r *statusRecorder) Flush() {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
+// Hijack hands the connection over for a WebSocket (pods/exec), recorded as
+// 101 Switching Protocols.
+func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(r.ResponseWriter).Hijack()
+	if err == nil && r.code == 0 {
+		r.code = http.StatusSwitchingProtocols
+	}
+	return conn, rw, err
+}
+
 // withRecoveryAndMetrics runs inside withRequestInfo. It turns a panic into a 500 (and a log line with the
 // stack), and counts every request by verb, resource and code.
 func (s *Server) withRecoveryAndMetrics(next http.Handler) http.Handler {
@@ -194,7 +206,7 @@ func (s *Server) withRecoveryAndMetrics(next http.Handler) http.Handler {
 				// Label only real resources, so odd paths cannot grow the metrics.
 				verb, resource, sub = strings.ToLower(r.Method), "", ""
 			}
-			if sub != "" && sub != "status" && sub != "scale" && sub != "binding" && sub != "log" && sub != "approval" {
+			if sub != "" && sub != "status" && sub != "scale" && sub != "binding" && sub != "log" && sub != "exec" && sub != "approval" {
 				sub = "unknown"
 			}
 			code := rec.code

@@ -24,8 +24,8 @@ import (
 	"skiff/pkg/pki"
 )
 
-// fakeAgent is a node agent that serves only logs: the real logs service over
-// files in a temporary directory, on 127.0.0.1, with a serving certificate from
+// fakeAgent is a node agent that serves logs (and exec, with an option): the
+// real logs service over files in a temporary directory, on 127.0.0.1, with a serving certificate from
 // the test cluster's CA.
 type fakeAgent struct {
 	dir  string
@@ -35,7 +35,7 @@ type fakeAgent struct {
 	running map[string]bool // uid/container → the current attempt runs
 }
 
-func startFakeAgent(t *testing.T, s *apiservertest.Server) *fakeAgent {
+func startFakeAgent(t *testing.T, s *apiservertest.Server, opts ...logs.Option) *fakeAgent {
 	t.Helper()
 	ca, err := pki.LoadCA(filepath.Join(s.DataDir, apiserver.CACertFile), filepath.Join(s.DataDir, apiserver.CAKeyFile))
 	if err != nil {
@@ -58,7 +58,7 @@ func startFakeAgent(t *testing.T, s *apiservertest.Server) *fakeAgent {
 	errc := make(chan error, 1)
 	tlsConfig := logs.ServerTLSConfig(ca.Cert, tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert})
 	go func() {
-		errc <- logs.Serve(ctx, lis, tlsConfig, a.resolve, logs.WithPollInterval(10*time.Millisecond))
+		errc <- logs.Serve(ctx, lis, tlsConfig, a.resolve, append([]logs.Option{logs.WithPollInterval(10 * time.Millisecond)}, opts...)...)
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -67,6 +67,8 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request) {
 		c.serveScale(w, r)
 	case sub == "log" && res.Group == "" && res.Plural == "pods":
 		c.serveLog(w, r)
+	case sub == "exec" && res.Group == "" && res.Plural == "pods":
+		c.serveExec(w, r)
 	case sub == "binding" && res.Plural == "pods":
 		if r.Method != http.MethodPost {
 			s.writeError(w, r, methodNotAllowed(r, "pods/binding"), res)

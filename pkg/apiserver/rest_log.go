@@ -57,24 +57,9 @@ func (c *call) serveLog(w http.ResponseWriter, r *http.Request) {
 		c.s.writeError(w, r, err, c.res)
 		return
 	}
-	obj, err := c.store.Get(ctx, c.key(c.info.Name))
+	pod, container, addr, err := c.podAgent(ctx, opts.container, nil)
 	if err != nil {
 		c.s.writeError(w, r, err, c.res, c.info.Name)
-		return
-	}
-	pod := obj.(*api.Pod)
-	container, err := logContainer(pod, opts.container)
-	if err != nil {
-		c.s.writeError(w, r, err, c.res)
-		return
-	}
-	if pod.Spec.NodeName == "" {
-		c.s.writeError(w, r, api.NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", pod.Name)), c.res)
-		return
-	}
-	addr, err := c.s.agentAddress(ctx, pod.Spec.NodeName)
-	if err != nil {
-		c.s.writeError(w, r, err, c.res)
 		return
 	}
 	req := &agentv1.LogsRequest{
@@ -83,6 +68,33 @@ func (c *call) serveLog(w http.ResponseWriter, r *http.Request) {
 		TailLines: opts.tailLines, SinceSeconds: opts.sinceSeconds, LimitBytes: opts.limitBytes,
 	}
 	c.s.proxyLog(w, r, pod.Spec.NodeName, addr, req)
+}
+
+// podAgent finds what a pods/log or pods/exec request reaches: the pod, the
+// container it names (or the default one), and the address of the agent of
+// the pod's node. check, if not nil, may refuse the pod before its node is
+// looked at.
+func (c *call) podAgent(ctx context.Context, containerName string, check func(*api.Pod) error) (pod *api.Pod, container, addr string, err error) {
+	obj, err := c.store.Get(ctx, c.key(c.info.Name))
+	if err != nil {
+		return nil, "", "", err
+	}
+	pod = obj.(*api.Pod)
+	if container, err = logContainer(pod, containerName); err != nil {
+		return nil, "", "", err
+	}
+	if check != nil {
+		if err := check(pod); err != nil {
+			return nil, "", "", err
+		}
+	}
+	if pod.Spec.NodeName == "" {
+		return nil, "", "", api.NewBadRequest(fmt.Sprintf("pod %s does not have a host assigned", pod.Name))
+	}
+	if addr, err = c.s.agentAddress(ctx, pod.Spec.NodeName); err != nil {
+		return nil, "", "", err
+	}
+	return pod, container, addr, nil
 }
 
 // parseLogOptions reads and validates the query as Kubernetes validates

@@ -1,7 +1,8 @@
 // The node agent's gRPC API. The apiserver is its only client: it proxies
-// `GET /api/v1/namespaces/{ns}/pods/{name}/log` (kubectl logs) to Logs on the
-// agent of the pod's node, over TLS where both sides hold certificates from the
-// cluster CA.
+// `GET /api/v1/namespaces/{ns}/pods/{name}/log` (kubectl logs) to Logs and
+// `.../pods/{name}/exec` (kubectl exec, over WebSocket) to Exec on the agent of
+// the pod's node, over TLS where both sides hold certificates from the cluster
+// CA.
 //
 // Generated Go code lives in proto/agentv1 and is checked in; regenerate it with
 // `make proto` after changing this file.
@@ -448,7 +449,8 @@ func (x *ContainerStats) GetPids() uint64 {
 }
 
 // ExecRequest: the first message is start; then stdin data, resizes and
-// close_stdin in any order.
+// close_stdin in any order. Stdin sent without start.stdin, and resizes
+// without start.tty, are dropped.
 type ExecRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Msg:

@@ -1,7 +1,8 @@
 // The node agent's gRPC API. The apiserver is its only client: it proxies
-// `GET /api/v1/namespaces/{ns}/pods/{name}/log` (kubectl logs) to Logs on the
-// agent of the pod's node, over TLS where both sides hold certificates from the
-// cluster CA.
+// `GET /api/v1/namespaces/{ns}/pods/{name}/log` (kubectl logs) to Logs and
+// `.../pods/{name}/exec` (kubectl exec, over WebSocket) to Exec on the agent of
+// the pod's node, over TLS where both sides hold certificates from the cluster
+// CA.
 //
 // Generated Go code lives in proto/agentv1 and is checked in; regenerate it with
 // `make proto` after changing this file.
@@ -55,9 +56,18 @@ type AgentClient interface {
 	// Stats reports resource usage of the pods on this node. Agents may answer
 	// UNIMPLEMENTED: it is declared so the API has its place.
 	Stats(ctx context.Context, in *StatsRequest, opts ...grpc.CallOption) (*StatsResponse, error)
-	// Exec runs a command in a container, streaming stdin, stdout, stderr and
-	// terminal resizes. Deferred: agents answer UNIMPLEMENTED until the apiserver
-	// speaks kubectl's streaming protocol for pods/exec.
+	// Exec runs a command in the current attempt of a running container,
+	// streaming stdin, stdout, stderr and terminal resizes. The command runs
+	// with the environment, working directory and user of the container's
+	// process. The first request is start; the last response is exit_code. The
+	// end of the client's requests (or close_stdin) closes the command's stdin;
+	// cancelling the call kills the command.
+	//
+	// Errors: INVALID_ARGUMENT for a malformed start, or a command that cannot
+	// be started (no such executable); NOT_FOUND when the pod or the container
+	// has not started on this node; FAILED_PRECONDITION when the container is
+	// not running; UNIMPLEMENTED when the agent's runtime cannot exec;
+	// PERMISSION_DENIED for a client other than the apiserver.
 	Exec(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ExecRequest, ExecResponse], error)
 }
 
@@ -134,9 +144,18 @@ type AgentServer interface {
 	// Stats reports resource usage of the pods on this node. Agents may answer
 	// UNIMPLEMENTED: it is declared so the API has its place.
 	Stats(context.Context, *StatsRequest) (*StatsResponse, error)
-	// Exec runs a command in a container, streaming stdin, stdout, stderr and
-	// terminal resizes. Deferred: agents answer UNIMPLEMENTED until the apiserver
-	// speaks kubectl's streaming protocol for pods/exec.
+	// Exec runs a command in the current attempt of a running container,
+	// streaming stdin, stdout, stderr and terminal resizes. The command runs
+	// with the environment, working directory and user of the container's
+	// process. The first request is start; the last response is exit_code. The
+	// end of the client's requests (or close_stdin) closes the command's stdin;
+	// cancelling the call kills the command.
+	//
+	// Errors: INVALID_ARGUMENT for a malformed start, or a command that cannot
+	// be started (no such executable); NOT_FOUND when the pod or the container
+	// has not started on this node; FAILED_PRECONDITION when the container is
+	// not running; UNIMPLEMENTED when the agent's runtime cannot exec;
+	// PERMISSION_DENIED for a client other than the apiserver.
 	Exec(grpc.BidiStreamingServer[ExecRequest, ExecResponse]) error
 	mustEmbedUnimplementedAgentServer()
 }

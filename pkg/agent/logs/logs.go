@@ -1,6 +1,8 @@
 // Package logs serves containers' log files over the node agent's gRPC API
 // (skiff.agent.v1.Agent in proto/agent.proto): Logs with tail, since, limit,
-// follow, previous and timestamps, which the apiserver proxies for pods/log.
+// follow, previous and timestamps, which the apiserver proxies for pods/log;
+// and Exec, which runs commands in containers for pods/exec through an
+// Executor.
 // Where a log file is, and whether the attempt writing it has ended, is the pod
 // worker's knowledge: it comes in through a Resolver, so this package knows
 // nothing of pods beyond their names.

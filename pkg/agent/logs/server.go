@@ -30,7 +30,8 @@ import (
 const DefaultPollInterval = 100 * time.Millisecond
 
 // Service implements the Agent gRPC service: Logs over the files a Resolver
-// finds. Stats and Exec answer Unimplemented.
+// finds, and Exec with the Executor given by WithExecutor (exec.go). Stats
+// answers Unimplemented.
 type Service struct {
 	agentv1.UnimplementedAgentServer
 	resolve Resolver
@@ -48,6 +49,7 @@ type config struct {
 	poll           time.Duration
 	now            func() time.Time
 	allowedClients []string
+	exec           Executor // nil: Exec answers Unimplemented
 }
 
 // Option adjusts a Service or Serve.
@@ -199,11 +201,6 @@ func (s *Service) Logs(req *agentv1.LogsRequest, stream agentv1.Agent_LogsServer
 // Stats implements agentv1.AgentServer; not yet.
 func (s *Service) Stats(context.Context, *agentv1.StatsRequest) (*agentv1.StatsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "stats are not implemented by this node agent yet")
-}
-
-// Exec implements agentv1.AgentServer; deferred.
-func (s *Service) Exec(agentv1.Agent_ExecServer) error {
-	return status.Error(codes.Unimplemented, "exec is not implemented by this node agent yet")
 }
 
 // toStatus maps an error to a gRPC status: ErrNotFound to NotFound with its

@@ -18,4 +18,10 @@ var (
 	// ErrCreateContainer: the runtime failed to create or start the container
 	// (Kubernetes' CreateContainerError / RunContainerError); the cause is wrapped too.
 	ErrCreateContainer = errors.New("runtime: creating container failed")
+	// ErrNotRunning: the container exists but its process is not running, so
+	// nothing can be run in it.
+	ErrNotRunning = errors.New("runtime: container is not running")
+	// ErrExecTimeout: a command run by ExecSync did not exit within its
+	// timeout and was killed.
+	ErrExecTimeout = errors.New("runtime: command timed out")
 )

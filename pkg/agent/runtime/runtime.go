@@ -102,3 +102,27 @@ type ContainerService interface {
 	// with. Containers not started by StartContainer have empty PodUID.
 	ListContainers(ctx context.Context) ([]Container, error)
 }
+
+// ExecService runs commands in running containers, for exec probes and
+// `kubectl exec`. It is optional: a Runtime that cannot exec does not
+// implement it (find it with a type assertion).
+type ExecService interface {
+	// ExecSync runs cmd in the running container id and waits up to timeout
+	// for it to exit. It returns the exit code and the combined stdout and
+	// stderr, the first MaxExecSyncOutput bytes of it. A command still running
+	// at the timeout is killed and ErrExecTimeout returned. Errors:
+	// ErrNotFound, ErrNotRunning, ErrExecTimeout, ErrInvalidConfig for an
+	// empty command; an exit code other than 0 is not an error.
+	ExecSync(ctx context.Context, id string, cmd []string, timeout time.Duration) (exitCode int32, output []byte, err error)
+
+	// Exec runs a command in the running container id with its streams
+	// connected to opts, and returns its exit code once it has exited and its
+	// output has been written. When ctx ends first the command is killed and
+	// ctx's error returned. Exec does not wait for a Read of opts.Stdin that is
+	// blocked when the command exits: the caller ends it (closes its source).
+	// Errors as ExecSync, without ErrExecTimeout.
+	Exec(ctx context.Context, id string, opts ExecOptions) (exitCode int32, err error)
+}
+
+// MaxExecSyncOutput is how much of a command's output ExecSync keeps.
+const MaxExecSyncOutput = 16 * 1024

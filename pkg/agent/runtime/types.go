@@ -1,6 +1,9 @@
 package runtime
 
-import "time"
+import (
+	"io"
+	"time"
+)
 
 // PullPolicy says when EnsureImage pulls. The values are Kubernetes'
 // imagePullPolicy strings, so a container's policy converts directly.
@@ -183,4 +186,29 @@ type Status struct {
 	// Reason is ReasonCompleted, ReasonError, ReasonOOMKilled or ReasonUnknown
 	// for an exited container, empty otherwise.
 	Reason string
+}
+
+// ExecOptions describe a command to run in a running container with
+// ExecService.Exec.
+type ExecOptions struct {
+	// Cmd is the command and its arguments; it runs with the environment,
+	// working directory and user of the container's main process.
+	Cmd []string
+	// Stdin, if not nil, is copied to the command's standard input; its EOF
+	// closes the command's stdin. Nil gives the command no stdin.
+	Stdin io.Reader
+	// Stdout and Stderr receive the command's output; nil discards it. They are
+	// written from different goroutines. With TTY, everything goes to Stdout.
+	Stdout, Stderr io.Writer
+	// TTY runs the command on a terminal (stdin, stdout and stderr are the
+	// terminal; TERM=xterm is set).
+	TTY bool
+	// Resize, if not nil, delivers terminal sizes while the command runs
+	// (with TTY only; others are ignored).
+	Resize <-chan TerminalSize
+}
+
+// TerminalSize is a terminal's size in characters.
+type TerminalSize struct {
+	Width, Height uint16
 }

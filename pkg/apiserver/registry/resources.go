@@ -94,8 +94,11 @@ func pods() *Resource {
 		},
 		Table:          podTable,
 		GracefulDelete: podGracefulDelete,
-		// pods/log is served from the node agent of the pod's node.
-		Subresources: []Subresource{{Name: "log", Kind: "Pod", Verbs: []string{"get"}}},
+		// pods/log and pods/exec are served by the node agent of the pod's node.
+		Subresources: []Subresource{
+			{Name: "log", Kind: "Pod", Verbs: []string{"get"}},
+			{Name: "exec", Kind: "PodExecOptions", Verbs: []string{"create", "get"}},
+		},
 	}
 }
 

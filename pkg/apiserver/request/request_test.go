@@ -25,6 +25,8 @@ func TestParse(t *testing.T) {
 		{"GET", "/api/v1/namespaces/kube-system", Info{IsResourceRequest: true, Path: "/api/v1/namespaces/kube-system", Verb: "get", APIPrefix: "api", APIVersion: "v1", Namespace: "kube-system", Resource: "namespaces", Name: "kube-system"}},
 		{"PUT", "/api/v1/namespaces/x/finalize", Info{IsResourceRequest: true, Path: "/api/v1/namespaces/x/finalize", Verb: "update", APIPrefix: "api", APIVersion: "v1", Namespace: "x", Resource: "namespaces", Name: "x", Subresource: "finalize"}},
 		{"GET", "/api/v1/nodes/n1", Info{IsResourceRequest: true, Path: "/api/v1/nodes/n1", Verb: "get", APIPrefix: "api", APIVersion: "v1", Resource: "nodes", Name: "n1"}},
+		{"GET", "/api/v1/namespaces/a/pods/web/exec?command=ls", Info{IsResourceRequest: true, Path: "/api/v1/namespaces/a/pods/web/exec", Verb: "create", APIPrefix: "api", APIVersion: "v1", Namespace: "a", Resource: "pods", Name: "web", Subresource: "exec"}},
+		{"POST", "/api/v1/namespaces/a/pods/web/exec?command=ls", Info{IsResourceRequest: true, Path: "/api/v1/namespaces/a/pods/web/exec", Verb: "create", APIPrefix: "api", APIVersion: "v1", Namespace: "a", Resource: "pods", Name: "web", Subresource: "exec"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.url, func(t *testing.T) {

@@ -47,7 +47,8 @@ type Options struct {
 	// DefaultSnapshotter.
 	Snapshotter string
 	// RootDir is the agent's state directory (required); sandbox network
-	// namespaces are mounted under RootDir/netns.
+	// namespaces are mounted under RootDir/netns, and the FIFOs of commands
+	// run with Exec live under RootDir/fifo.
 	RootDir string
 	// CgroupParent is the cgroup under which each pod gets "pod<UID>" and each
 	// container a cgroup below that; default "/" + Namespace.
@@ -102,6 +103,7 @@ type Runtime struct {
 	ns           string
 	snapshotter  string
 	netnsDir     string
+	fifoDir      string // FIFOs of exec processes' streams, a directory per process
 	cgroupParent string
 	cgroups      cgroups
 	swapLimit    bool // set memory+swap = memory limit, so containers do not swap
@@ -137,6 +139,7 @@ func New(ctx context.Context, opts Options) (*Runtime, error) {
 		ns:           opts.Namespace,
 		snapshotter:  opts.Snapshotter,
 		netnsDir:     filepath.Join(opts.RootDir, "netns"),
+		fifoDir:      filepath.Join(opts.RootDir, "fifo"),
 		cgroupParent: path.Clean(opts.CgroupParent),
 		cgroups:      newCgroups(cgroupRoot),
 		plainHTTP:    make(map[string]bool),
