@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -50,7 +51,9 @@ func TestExecSync(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ExecSync: %v", err)
 			}
-			if code != tc.wantCode || string(out) != tc.wantOut {
+			// stdout and stderr are two pipes copied at once: their lines
+			// interleave in no set order, so compare them as sets.
+			if code != tc.wantCode || !sameLines(string(out), tc.wantOut) {
 				t.Errorf("ExecSync = %d, %q; want %d, %q", code, out, tc.wantCode, tc.wantOut)
 			}
 		})
@@ -248,4 +251,12 @@ func assertNoExecFIFOs(t *testing.T, r *Runtime) {
 	for _, e := range entries {
 		t.Errorf("left behind in %s: %s", r.fifoDir, e.Name())
 	}
+}
+
+// sameLines reports whether a and b hold the same lines in any order.
+func sameLines(a, b string) bool {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	slices.Sort(la)
+	slices.Sort(lb)
+	return slices.Equal(la, lb)
 }
