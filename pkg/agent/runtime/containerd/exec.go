@@ -140,7 +140,14 @@ func (r *Runtime) Exec(ctx context.Context, id string, opts runtime.ExecOptions)
 	if err != nil {
 		return -1, fmt.Errorf("container %s: exec wait: %w", id, err)
 	}
-	if err := p.Start(nctx); err != nil {
+	// Start runs to completion even if ctx ends meanwhile: a start cancelled
+	// half-way can leave a running process that the kill below, sent to a
+	// process the shim does not yet count as started, would miss. An ended
+	// ctx is seen right after, and the deferred delete kills the process.
+	sctx, scancel := cleanupCtx(nctx)
+	err = p.Start(sctx)
+	scancel()
+	if err != nil {
 		if ctx.Err() != nil {
 			return -1, ctx.Err()
 		}
