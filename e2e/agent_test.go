@@ -167,6 +167,11 @@ func TestNodeAgentRunsPods(t *testing.T) {
 		out, _ := n.kubectlRun("logs", "hello")
 		return strings.Contains(out, "hello from skiff")
 	})
+	// kubectl describe's events: the scheduler's, then the agent's.
+	waitUntil(t, "hello's events", func() bool {
+		out, _ := n.kubectlRun("get", "events", "--field-selector", "involvedObject.name=hello", "-o", "jsonpath={.items[*].reason}")
+		return strings.Contains(out, "Scheduled") && strings.Contains(out, "Pulled") && strings.Contains(out, "Created") && strings.Contains(out, "Started")
+	})
 
 	// Two pods on one node reach each other by IP: busybox httpd and wget.
 	n.kubectlMust("run", "web", "--image=skiff.local/busybox:e2e", "--image-pull-policy=Never",
@@ -199,6 +204,10 @@ func TestNodeAgentRunsPods(t *testing.T) {
 	if _, err := n.kubectlRun("get", "pod", "hello"); err == nil || !strings.Contains(err.Error(), "NotFound") {
 		t.Errorf("hello still exists after delete: %v", err)
 	}
+	waitUntil(t, "a Killing event for hello", func() bool {
+		out, _ := n.kubectlRun("get", "events", "--field-selector", "involvedObject.name=hello,reason=Killing", "-o", "name")
+		return strings.TrimSpace(out) != ""
+	})
 }
 
 // restartAgent stops the node agent and starts it again with the same flags.

@@ -25,7 +25,9 @@ import (
 	"skiff/pkg/agent/pods"
 	"skiff/pkg/agent/runtime"
 	"skiff/pkg/agent/runtime/containerd"
+	"skiff/pkg/api"
 	"skiff/pkg/client"
+	"skiff/pkg/client/record"
 	"skiff/pkg/component"
 	"skiff/pkg/pki"
 )
@@ -219,7 +221,10 @@ func Run(ctx context.Context, o Options) error {
 		}()
 	}
 
-	mgr, err := pods.New(pods.Deps{Runtime: rt, Network: n, Status: pods.NewAPIStatus(c), Objects: pods.NewAPIObjects(c),
+	events := record.New(c, api.EventSource{Component: "nodeagent", Host: o.NodeName}, log)
+	wg.Add(1)
+	go func() { defer wg.Done(); events.Run(ctx) }()
+	mgr, err := pods.New(pods.Deps{Runtime: rt, Network: n, Status: pods.NewAPIStatus(c), Objects: pods.NewAPIObjects(c), Events: events,
 		NodeName: o.NodeName, NodeIP: nm.NodeIP(), RootDir: o.RootDir, Logger: log})
 	if err != nil {
 		return err

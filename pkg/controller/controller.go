@@ -15,6 +15,7 @@ import (
 
 	"skiff/pkg/api"
 	"skiff/pkg/client"
+	"skiff/pkg/client/record"
 	"skiff/pkg/client/workqueue"
 )
 
@@ -22,7 +23,7 @@ import (
 type Context struct {
 	Client    *client.Client
 	Informers *Informers
-	Events    *EventRecorder
+	Events    *record.Recorder
 	Metrics   *Metrics
 	Log       *slog.Logger
 }

@@ -9,8 +9,10 @@ import (
 	"slices"
 	"sync"
 
+	"skiff/pkg/api"
 	"skiff/pkg/client"
 	"skiff/pkg/client/leaderelection"
+	"skiff/pkg/client/record"
 	"skiff/pkg/component"
 )
 
@@ -98,7 +100,7 @@ func RunManager(ctx context.Context, o Options, registry map[string]Builder, ord
 		defer srv.Close()
 	}
 	run := func(ctx context.Context) error {
-		cc := &Context{Client: c, Informers: NewInformers(c, log), Events: NewEventRecorder(c, "controller-manager", log), Metrics: metrics, Log: log}
+		cc := &Context{Client: c, Informers: NewInformers(c, log), Events: record.New(c, api.EventSource{Component: "controller-manager"}, log), Metrics: metrics, Log: log}
 		var ctrls []Controller
 		for _, name := range order {
 			if !o.Enabled(name) {

@@ -103,6 +103,11 @@ type Deps struct {
 	// RootDir holds a directory per pod: RootDir/pods/<UID> (see PodDir).
 	RootDir string
 
+	// Events receives what happens to pods (Pulled, Created, Started,
+	// Killing, BackOff, Unhealthy, Failed), as the kubelet records them for
+	// `kubectl describe pod`. nil records nothing.
+	Events EventSink
+
 	// Clock defaults to the real time.
 	Clock Clock
 	// Logger defaults to slog.Default().
@@ -139,4 +144,9 @@ func (d *Deps) validate() error {
 		d.Logger = slog.Default()
 	}
 	return nil
+}
+
+// EventSink records an Event about an object; *record.Recorder is one.
+type EventSink interface {
+	Eventf(obj api.Object, kind, typ, reason, format string, args ...any)
 }

@@ -348,6 +348,7 @@ type harness struct {
 	net    *fakeNetwork
 	status *fakeStatus
 	objs   *fakeObjects
+	events *fakeEvents
 	root   string
 	// step is how far eventually moves the clock per round.
 	step time.Duration
@@ -372,8 +373,9 @@ func newHarness(t *testing.T) *harness {
 		root:   t.TempDir(),
 		step:   100 * time.Millisecond,
 	}
+	h.events = &fakeEvents{}
 	h.deps = Deps{
-		Runtime: h.rt, Network: h.net, Status: h.status, Objects: h.objs,
+		Runtime: h.rt, Network: h.net, Status: h.status, Objects: h.objs, Events: h.events,
 		NodeName: testNode, NodeIP: testNodeIP, RootDir: h.root, Clock: clock,
 		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
@@ -584,4 +586,38 @@ func condition(st api.PodStatus, typ string) api.PodCondition {
 		return *c
 	}
 	return api.PodCondition{}
+}
+
+// fakeEvents records "Type Reason: message" lines.
+type fakeEvents struct {
+	mu  sync.Mutex
+	log []string
+}
+
+func (e *fakeEvents) Eventf(obj api.Object, kind, typ, reason, format string, args ...any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.log = append(e.log, fmt.Sprintf("%s %s %s: %s", obj.GetObjectMeta().Name, typ, reason, fmt.Sprintf(format, args...)))
+}
+
+// has reports whether an event line contains every part.
+func (e *fakeEvents) has(parts ...string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, l := range e.log {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(l, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *fakeEvents) String() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return strings.Join(e.log, "\n")
 }

@@ -308,10 +308,18 @@ func (w *worker) probeLoop(ctx context.Context, r *probeRun, kind probeKind, p *
 		if (!ok && run < failures) || (ok && run < successes) {
 			continue
 		}
+		changed := r.set(kind, ok, msg)
 		if !ok {
 			w.log.Debug("probe failed", "probe", kind, "container", c.Name, "message", msg)
+			// Once per failure, not per check: the recorder does not
+			// aggregate as the kubelet's does.
+			if changed {
+				if pod := w.latestPod(); pod != nil {
+					w.event(pod, api.EventTypeWarning, "Unhealthy", "%s probe failed: %s", kind, msg)
+				}
+			}
 		}
-		if r.set(kind, ok, msg) {
+		if changed {
 			w.poke()
 		}
 		if (!ok && kind != probeReadiness) || (ok && kind == probeStartup) {

@@ -30,7 +30,7 @@ func (w *worker) syncLive(ctx context.Context, pod *api.Pod) time.Time {
 		if !now.Before(deadline) {
 			w.podReason, w.podMessage = ReasonDeadlineExceeded, "Pod was active on the node longer than the specified deadline"
 			w.log.Info("active deadline exceeded: failing the pod")
-			w.stopAll(ctx, gracePeriod(pod))
+			w.stopAll(ctx, pod, gracePeriod(pod))
 			next.at(w.publishOrRetry(ctx, pod, w.buildStatus(pod, true)))
 			w.enterTerminal()
 			next.at(w.syncTerminal(ctx, pod))
@@ -271,6 +271,7 @@ func (w *worker) syncContainer(ctx context.Context, pod *api.Pod, c *api.Contain
 			cs.forceRestart = true
 		case res.failed != "" && cs.probesFor == cur.id:
 			w.log.Info("container failed its probe: killing it", "container", c.Name, "probe", res.failed, "message", res.failedMsg)
+			w.event(pod, api.EventTypeNormal, "Killing", "Container %s failed %s probe, will be restarted", c.Name, res.failed)
 			w.killInstance(ctx, pod, cs, probeGracePeriod(pod, c, res.failed))
 		default:
 			w.ensureProbes(c, cs)
@@ -321,6 +322,9 @@ func (w *worker) startOrBackoff(ctx context.Context, pod *api.Pod, c *api.Contai
 	now := w.now()
 	if cur := cs.cur; cur != nil && cur.exited() && !cs.forceRestart {
 		if in, end := w.crash.InBackOffSince(c.Name, cur.st.FinishedAt, now); in {
+			if cs.waitReason != ReasonCrashLoopBackOff {
+				w.event(pod, api.EventTypeWarning, "BackOff", "Back-off restarting failed container %s in pod %s_%s(%s)", c.Name, pod.Name, pod.Namespace, pod.UID)
+			}
 			cs.waitReason = ReasonCrashLoopBackOff
 			cs.waitMessage = fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)",
 				w.crash.Delay(c.Name), c.Name, pod.Name, pod.Namespace, pod.UID)
@@ -367,6 +371,7 @@ func (w *worker) startContainer(ctx context.Context, pod *api.Pod, c *api.Contai
 		}
 		now := w.now()
 		w.log.Warn("starting container failed", "container", c.Name, "err", err)
+		w.event(pod, api.EventTypeWarning, "Failed", "Error: %v", err)
 		cs.startErrReason, cs.startErrMessage = ReasonCreateContainerError, err.Error()
 		cs.waitReason, cs.waitMessage = cs.startErrReason, cs.startErrMessage
 		w.startFail.Next(c.Name, now, now)
@@ -391,6 +396,8 @@ func (w *worker) startContainer(ctx context.Context, pod *api.Pod, c *api.Contai
 	}
 	w.lastStart = now
 	w.log.Debug("started container", "container", c.Name, "id", id, "attempt", attempt)
+	w.event(pod, api.EventTypeNormal, "Created", "Created container %s", c.Name)
+	w.event(pod, api.EventTypeNormal, "Started", "Started container %s", c.Name)
 }
 
 // ensureImage makes the container's image present per its pull policy, with
@@ -399,6 +406,9 @@ func (w *worker) startContainer(ctx context.Context, pod *api.Pod, c *api.Contai
 func (w *worker) ensureImage(ctx context.Context, pod *api.Pod, c *api.Container, cs *ctrState, objs *objectCache, next *wakeAt) (runtime.ImageInfo, bool) {
 	now := w.now()
 	if in, end := w.pull.InBackOffSinceUpdate(c.Image, now); in {
+		if cs.waitReason != ReasonImagePullBackOff {
+			w.event(pod, api.EventTypeNormal, "BackOff", "Back-off pulling image %q", c.Image)
+		}
 		cs.waitReason, cs.waitMessage = ReasonImagePullBackOff, fmt.Sprintf("Back-off pulling image %q", c.Image)
 		next.at(end)
 		return runtime.ImageInfo{}, false
@@ -409,6 +419,11 @@ func (w *worker) ensureImage(ctx context.Context, pod *api.Pod, c *api.Container
 	case err == nil:
 		if info.Ref == "" {
 			info.Ref = c.Image
+		}
+		if info.Pulled > 0 {
+			w.event(pod, api.EventTypeNormal, "Pulled", "Successfully pulled image %q in %s", c.Image, info.Pulled.Round(time.Millisecond))
+		} else if cs.cur == nil {
+			w.event(pod, api.EventTypeNormal, "Pulled", "Container image %q already present on machine", c.Image)
 		}
 		return info, true
 	case ctx.Err() != nil:
@@ -421,6 +436,7 @@ func (w *worker) ensureImage(ctx context.Context, pod *api.Pod, c *api.Container
 		next.at(w.retryAfterError("image/" + c.Name))
 	default:
 		w.log.Info("pulling image failed", "image", c.Image, "err", err)
+		w.event(pod, api.EventTypeWarning, "Failed", "Failed to pull image %q: %v", c.Image, err)
 		cs.waitReason, cs.waitMessage = ReasonErrImagePull, err.Error()
 		w.pull.Next(c.Image, now, now)
 		// Sync again shortly to show ImagePullBackOff, as the kubelet does.
@@ -481,18 +497,19 @@ func (w *worker) killInstance(ctx context.Context, pod *api.Pod, cs *ctrState, g
 }
 
 // stopAll stops every running container of the pod at once.
-func (w *worker) stopAll(ctx context.Context, grace time.Duration) error {
+func (w *worker) stopAll(ctx context.Context, pod *api.Pod, grace time.Duration) error {
 	type result struct {
 		cs  *ctrState
 		err error
 	}
 	ch := make(chan result)
 	n := 0
-	for _, cs := range w.containers {
+	for name, cs := range w.containers {
 		cs.stopProbes()
 		if cs.cur == nil || cs.cur.exited() {
 			continue
 		}
+		w.event(pod, api.EventTypeNormal, "Killing", "Stopping container %s", name)
 		n++
 		go func() {
 			err := w.m.deps.Runtime.StopContainer(ctx, cs.cur.id, grace)
@@ -537,7 +554,7 @@ func (w *worker) enterTerminal() {
 
 // syncTerminal keeps a finished pod's resources released.
 func (w *worker) syncTerminal(ctx context.Context, pod *api.Pod) time.Time {
-	if err := w.stopAll(ctx, gracePeriod(pod)); err != nil {
+	if err := w.stopAll(ctx, pod, gracePeriod(pod)); err != nil {
 		w.log.Warn("stopping the containers of a finished pod", "err", err)
 		return w.retryAfterError("terminal")
 	}
@@ -588,4 +605,11 @@ func containerHash(c *api.Container) string {
 	h := fnv.New64a()
 	h.Write(data)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// event records an Event about the pod, if the manager has a sink.
+func (w *worker) event(pod *api.Pod, typ, reason, format string, args ...any) {
+	if ev := w.m.deps.Events; ev != nil {
+		ev.Eventf(pod, "Pod", typ, reason, format, args...)
+	}
 }

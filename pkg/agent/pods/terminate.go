@@ -35,7 +35,7 @@ func (w *worker) terminate(ctx context.Context, pod *api.Pod, gone bool) time.Ti
 		w.log.Info("terminating pod", "grace", gracePeriod(pod), "deletedFromAPI", gone)
 	}
 	if !t.stopped {
-		if err := w.stopAll(ctx, gracePeriod(pod)); err != nil {
+		if err := w.stopAll(ctx, pod, gracePeriod(pod)); err != nil {
 			return retry("stopping containers", err)
 		}
 		t.stopped = true

@@ -379,3 +379,10 @@ func (w *worker) retryAfterError(step string) time.Time {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, runtime.ErrNotFound) }
+
+// latestPod is the pod as the API last showed it.
+func (w *worker) latestPod() *api.Pod {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.pod
+}

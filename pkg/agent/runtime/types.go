@@ -39,6 +39,8 @@ type ImageInfo struct {
 	ID string
 	// Size is the size in bytes of the image's content for this node's platform.
 	Size int64
+	// Pulled is how long EnsureImage took to pull it; 0 when it was present.
+	Pulled time.Duration
 }
 
 // SandboxConfig describes the pod a sandbox is created for.

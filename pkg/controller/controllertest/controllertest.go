@@ -26,9 +26,11 @@ import (
 	"testing"
 	"time"
 
+	"skiff/pkg/api"
 	"skiff/pkg/apiserver"
 	"skiff/pkg/apiserver/apiservertest"
 	"skiff/pkg/client"
+	"skiff/pkg/client/record"
 	"skiff/pkg/controller"
 )
 
@@ -63,7 +65,7 @@ func NewContextFor(t testing.TB, c *client.Client) *controller.Context {
 	return &controller.Context{
 		Client:    c,
 		Informers: controller.NewInformers(c, log),
-		Events:    controller.NewEventRecorder(c, "controller-manager", log),
+		Events:    record.New(c, api.EventSource{Component: "controller-manager"}, log),
 		Metrics:   controller.NewMetrics(),
 		Log:       log,
 	}

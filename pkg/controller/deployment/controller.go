@@ -21,6 +21,7 @@ import (
 	"skiff/pkg/api"
 	"skiff/pkg/api/labels"
 	"skiff/pkg/client"
+	"skiff/pkg/client/record"
 	"skiff/pkg/client/workqueue"
 	"skiff/pkg/controller"
 )
@@ -45,7 +46,7 @@ type Controller struct {
 	deployments *client.Informer[*api.Deployment]
 	replicaSets *client.Informer[*api.ReplicaSet]
 	pods        *client.Informer[*api.Pod]
-	events      *controller.EventRecorder
+	events      *record.Recorder
 	metrics     *controller.Metrics
 	log         *slog.Logger // with controller=deployment
 	workerLog   *slog.Logger // without: the worker loop adds it

@@ -14,6 +14,7 @@ import (
 	"skiff/pkg/api"
 	"skiff/pkg/apiserver/apiservertest"
 	"skiff/pkg/client"
+	"skiff/pkg/client/record"
 	"skiff/pkg/controller"
 )
 
@@ -44,7 +45,7 @@ func startController(t *testing.T) *harness {
 	cc := &controller.Context{
 		Client:    s.Client,
 		Informers: controller.NewInformers(s.Client, log),
-		Events:    controller.NewEventRecorder(s.Client, "controller-manager", log),
+		Events:    record.New(s.Client, api.EventSource{Component: "controller-manager"}, log),
 		Metrics:   controller.NewMetrics(),
 		Log:       log,
 	}

@@ -15,6 +15,7 @@ import (
 
 	"skiff/pkg/api"
 	"skiff/pkg/client"
+	"skiff/pkg/client/record"
 	"skiff/pkg/client/workqueue"
 	"skiff/pkg/controller"
 )
@@ -35,7 +36,7 @@ type Controller struct {
 	c       *client.Client
 	log     *slog.Logger // with controller=nodeipam
 	wlog    *slog.Logger // for controller.Worker, which adds the controller's name itself
-	events  *controller.EventRecorder
+	events  *record.Recorder
 	metrics *controller.Metrics
 	nodes   *client.Informer[*api.Node]
 	queue   *workqueue.Queue[string]

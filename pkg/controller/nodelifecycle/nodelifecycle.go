@@ -16,6 +16,7 @@ import (
 
 	"skiff/pkg/api"
 	"skiff/pkg/client"
+	"skiff/pkg/client/record"
 	"skiff/pkg/client/workqueue"
 	"skiff/pkg/controller"
 )
@@ -45,7 +46,7 @@ type Controller struct {
 	c       *client.Client
 	log     *slog.Logger // with controller=nodelifecycle
 	wlog    *slog.Logger // for controller.Worker, which adds the controller's name itself
-	events  *controller.EventRecorder
+	events  *record.Recorder
 	metrics *controller.Metrics
 
 	nodes  *client.Informer[*api.Node]

@@ -17,6 +17,7 @@ import (
 	"skiff/pkg/api"
 	"skiff/pkg/api/labels"
 	"skiff/pkg/client"
+	"skiff/pkg/client/record"
 	"skiff/pkg/client/workqueue"
 	"skiff/pkg/controller"
 )
@@ -40,7 +41,7 @@ type Controller struct {
 	client *client.Client
 	pods   *client.Informer[*api.Pod]
 	rsets  *client.Informer[*api.ReplicaSet]
-	events *controller.EventRecorder
+	events *record.Recorder
 	exp    *expectations
 	queue  *workqueue.Queue[string]
 	// now is the clock of availability and expectations.

@@ -66,8 +66,11 @@ func (r *Runtime) EnsureImage(ctx context.Context, ref string, policy runtime.Pu
 	if err != nil {
 		return runtime.ImageInfo{}, fmt.Errorf("%w: %s: %w", runtime.ErrImagePull, name, err)
 	}
-	r.log.Info("pulled image", "image", name, "digest", img.Target().Digest, "duration", time.Now().Sub(start))
-	return r.imageInfo(ctx, img)
+	took := time.Since(start)
+	r.log.Info("pulled image", "image", name, "digest", img.Target().Digest, "duration", took)
+	info, err := r.imageInfo(ctx, img)
+	info.Pulled = max(took, time.Nanosecond)
+	return info, err
 }
 
 // resolver resolves and fetches from registries: HTTPS, except the hosts

@@ -181,6 +181,7 @@ func (f *Runtime) EnsureImage(ctx context.Context, ref string, policy runtime.Pu
 	}
 	f.pulls = append(f.pulls, ref)
 	f.images[ref] = info
+	info.Pulled = time.Millisecond
 	return info, nil
 }
 

@@ -1,4 +1,6 @@
-package controller
+// Package record writes Events about objects for components (controllers,
+// the node agent), best effort, as client-go's tools/record does.
+package record
 
 import (
 	"context"
@@ -10,30 +12,33 @@ import (
 	"skiff/pkg/client"
 )
 
-// EventRecorder writes Events about objects, best effort: a full queue drops
-// events rather than slowing a controller, as client-go's recorder does.
-type EventRecorder struct {
-	c         *client.Client
-	component string
-	log       *slog.Logger
-	queue     chan *api.Event
+// Recorder writes Events about objects, best effort: a full queue drops
+// events rather than slowing its component, as client-go's recorder does.
+type Recorder struct {
+	c      *client.Client
+	source api.EventSource
+	log    *slog.Logger
+	queue  chan *api.Event
 }
 
-// NewEventRecorder returns a recorder for a component (e.g. "replicaset-controller").
-func NewEventRecorder(c *client.Client, component string, log *slog.Logger) *EventRecorder {
-	return &EventRecorder{c: c, component: component, log: log, queue: make(chan *api.Event, 1000)}
+// New returns a recorder for a component, e.g. {Component:
+// "controller-manager"}, or {Component: "nodeagent", Host: <node>}. Call Run.
+func New(c *client.Client, source api.EventSource, log *slog.Logger) *Recorder {
+	return &Recorder{c: c, source: source, log: log, queue: make(chan *api.Event, 1000)}
 }
 
 // ForComponent returns a recorder that shares the queue but names another component.
-func (r *EventRecorder) ForComponent(component string) *EventRecorder {
+func (r *Recorder) ForComponent(component string) *Recorder {
 	if r == nil {
 		return nil
 	}
-	return &EventRecorder{c: r.c, component: component, log: r.log, queue: r.queue}
+	src := r.source
+	src.Component = component
+	return &Recorder{c: r.c, source: src, log: r.log, queue: r.queue}
 }
 
 // Eventf records an event of type "Normal" or "Warning" about obj.
-func (r *EventRecorder) Eventf(obj api.Object, kind, typ, reason, format string, args ...any) {
+func (r *Recorder) Eventf(obj api.Object, kind, typ, reason, format string, args ...any) {
 	if r == nil {
 		return
 	}
@@ -47,7 +52,7 @@ func (r *EventRecorder) Eventf(obj api.Object, kind, typ, reason, format string,
 		ObjectMeta:     api.ObjectMeta{Name: fmt.Sprintf("%s.%x", m.Name, now.UnixNano()), Namespace: ns},
 		InvolvedObject: api.ObjectReference{Kind: kind, Namespace: m.Namespace, Name: m.Name, UID: m.UID, ResourceVersion: m.ResourceVersion},
 		Reason:         reason, Message: fmt.Sprintf(format, args...), Type: typ, Count: 1,
-		Source:         api.EventSource{Component: r.component},
+		Source:         r.source,
 		FirstTimestamp: api.NewTime(now), LastTimestamp: api.NewTime(now),
 	}
 	select {
@@ -57,7 +62,7 @@ func (r *EventRecorder) Eventf(obj api.Object, kind, typ, reason, format string,
 }
 
 // Run writes queued events until ctx ends.
-func (r *EventRecorder) Run(ctx context.Context) {
+func (r *Recorder) Run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
