@@ -38,7 +38,8 @@ func withToken(args []string, token string) []string {
 // printed.
 func joinRefused(t *testing.T, m *framework.Machine, args []string) string {
 	t.Helper()
-	p := m.Start("nodeagent", append(args, m.AgentArgs()...)...)
+	// The machine's flags first: args may override them.
+	p := m.Start("nodeagent", append(m.AgentArgs(), args...)...)
 	framework.WaitUntil(t, time.Minute, "the refused join to exit", p.Exited)
 	return p.Log()
 }
@@ -51,7 +52,7 @@ func joinRefused(t *testing.T, m *framework.Machine, args []string) string {
 // m2 reset and rejoined under the same name is Ready again.
 func TestLabJoin(t *testing.T) {
 	lab := framework.NewLab(t, 3)
-	m1, m2 := lab.Machines[0], lab.Machines[1]
+	m1, m2, m3 := lab.Machines[0], lab.Machines[1], lab.Machines[2]
 	srv := m1.StartServer(t, "--node-monitor-grace-period", "6s", "--node-monitor-period", "1s")
 	k := srv.Admin
 	join := joinArgs(t, srv)
@@ -82,6 +83,14 @@ func TestLabJoin(t *testing.T) {
 	}
 	if csrs := k.Must(t, "get", "csr", "-o", `jsonpath={range .items[*]}{.spec.signerName} {.status.conditions[0].type}{"\n"}{end}`); strings.Count(csrs, "kubernetes.io/kube-apiserver-client-kubelet Approved") != 3 {
 		t.Errorf("want three approved node client CSRs, got:\n%s", csrs)
+	}
+
+	// A machine asking for a name that a live machine holds is refused and
+	// told what to do (its own root dir and containerd namespace, so the
+	// running m3 is untouched).
+	clash := append(append([]string(nil), join...), "--node-name", "m1", "--root-dir", m3.AgentRoot()+"-clash", "--containerd-namespace", m3.CtrNS+"-clash", "--healthz-port", "0", "--port", "0")
+	if out := joinRefused(t, m3, clash); !strings.Contains(out, "another --node-name") {
+		t.Errorf("joining as m1 from m3 was not refused with advice:\n%s", framework.Tail(out, 20))
 	}
 
 	// A Deployment spreads over the three nodes.

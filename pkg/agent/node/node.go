@@ -7,6 +7,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -119,7 +120,7 @@ func (m *Manager) Register(ctx context.Context) error {
 		if err == nil {
 			return nil
 		}
-		if permanent(err) {
+		if permanent(err) || errors.Is(err, ErrNameInUse) {
 			return fmt.Errorf("node: register %s: %w", m.opts.NodeName, err)
 		}
 		wait := backoff(failures, maxBackoff)
@@ -154,6 +155,9 @@ func (m *Manager) register(ctx context.Context) error {
 	}
 	cur, err := m.nodes.Get(rctx, m.opts.NodeName)
 	if err != nil {
+		return err
+	}
+	if err := m.checkNameClash(rctx, cur); err != nil {
 		return err
 	}
 	if upd := api.DeepCopy(cur); m.mergeLabels(upd) {
@@ -254,4 +258,40 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// ErrNameInUse: the Node's name belongs to another machine that is alive.
+var ErrNameInUse = errors.New("the node name is in use")
+
+// checkNameClash refuses to take over a Node that another machine runs: one
+// with another InternalIP whose agent renewed the node's Lease within the
+// lease duration. The same machine coming back (same IP), or a machine
+// replacing a dead one, may take the name, as in Kubernetes.
+func (m *Manager) checkNameClash(ctx context.Context, cur *api.Node) error {
+	var theirs string
+	for _, a := range cur.Status.Addresses {
+		if a.Type == api.NodeInternalIP {
+			theirs = a.Address
+		}
+	}
+	if theirs == "" || theirs == m.nodeIP {
+		return nil
+	}
+	l, err := m.leases.Get(ctx, m.opts.NodeName)
+	if api.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if l.Spec.RenewTime == nil {
+		return nil
+	}
+	ago := m.opts.Now().Sub(l.Spec.RenewTime.Time)
+	if ago > m.opts.LeaseDuration {
+		return nil
+	}
+	return fmt.Errorf("%w: node %s is registered by another machine (InternalIP %s), whose agent renewed its lease %s ago. "+
+		"Start this agent with another --node-name; or, if that machine is gone for good, `kubectl delete node %s` (or wait %s for its lease to lapse) and start again",
+		ErrNameInUse, m.opts.NodeName, theirs, ago.Round(time.Second), m.opts.NodeName, m.opts.LeaseDuration)
 }
