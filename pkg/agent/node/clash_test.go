@@ -17,7 +17,10 @@ func TestNameClash(t *testing.T) {
 	s := apiservertest.Start(t)
 	ctx := context.Background()
 	first := newTestManager(t, s, "lab-1", &fakeRuntime{version: "containerd://1.6.20"}, nil)
-	run(t, first) // registers and renews the lease
+	if err := first.Register(ctx); err != nil { // as the agent does before Run
+		t.Fatal(err)
+	}
+	run(t, first) // renews the lease
 	waitFor(t, "the first machine's lease", func() (bool, error) {
 		_, err := first.leases.Get(ctx, "lab-1")
 		return err == nil, nil
