@@ -35,7 +35,7 @@ func runHostGW(ctx context.Context, c *client.Client, self, podCIDR string, log 
 	inf.AddHandler(client.Handler[*api.Node]{
 		OnAdd: func(*api.Node) { notify() },
 		OnUpdate: func(old, n *api.Node) {
-			if old.Spec.PodCIDR != n.Spec.PodCIDR || internalIP(old) != internalIP(n) {
+			if old.Spec.PodCIDR != n.Spec.PodCIDR || api.NodeAddressOf(old, api.NodeInternalIP) != api.NodeAddressOf(n, api.NodeInternalIP) {
 				notify()
 			}
 		},
@@ -70,20 +70,11 @@ func peers(nodes []*api.Node, self string) []network.Peer {
 	var out []network.Peer
 	for _, n := range nodes {
 		cidr, err1 := netip.ParsePrefix(n.Spec.PodCIDR)
-		ip, err2 := netip.ParseAddr(internalIP(n))
+		ip, err2 := netip.ParseAddr(api.NodeAddressOf(n, api.NodeInternalIP))
 		if n.Name == self || err1 != nil || err2 != nil {
 			continue
 		}
 		out = append(out, network.Peer{Node: n.Name, PodCIDR: cidr, NodeIP: ip})
 	}
 	return out
-}
-
-func internalIP(n *api.Node) string {
-	for _, a := range n.Status.Addresses {
-		if a.Type == api.NodeInternalIP {
-			return a.Address
-		}
-	}
-	return ""
 }

@@ -77,6 +77,17 @@ const (
 	NodeExternalIP = "ExternalIP"
 )
 
+// NodeAddressOf returns the node's first non-empty address of type typ (e.g.
+// NodeInternalIP), or "".
+func NodeAddressOf(n *Node, typ string) string {
+	for _, a := range n.Status.Addresses {
+		if a.Type == typ && a.Address != "" {
+			return a.Address
+		}
+	}
+	return ""
+}
+
 // NodeDaemonEndpoints are the ports the node agent serves.
 type NodeDaemonEndpoints struct {
 	KubeletEndpoint DaemonEndpoint `json:"kubeletEndpoint,omitempty"`

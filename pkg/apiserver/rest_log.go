@@ -216,10 +216,8 @@ func (s *Server) agentAddress(ctx context.Context, nodeName string) (string, err
 // ExternalIP, Hostname.
 func nodeAddress(node *api.Node) string {
 	for _, typ := range []string{api.NodeInternalIP, api.NodeExternalIP, api.NodeHostName} {
-		for _, a := range node.Status.Addresses {
-			if a.Type == typ && a.Address != "" {
-				return a.Address
-			}
+		if addr := api.NodeAddressOf(node, typ); addr != "" {
+			return addr
 		}
 	}
 	return ""

@@ -268,12 +268,7 @@ var ErrNameInUse = errors.New("the node name is in use")
 // lease duration. The same machine coming back (same IP), or a machine
 // replacing a dead one, may take the name, as in Kubernetes.
 func (m *Manager) checkNameClash(ctx context.Context, cur *api.Node) error {
-	var theirs string
-	for _, a := range cur.Status.Addresses {
-		if a.Type == api.NodeInternalIP {
-			theirs = a.Address
-		}
-	}
+	theirs := api.NodeAddressOf(cur, api.NodeInternalIP)
 	if theirs == "" || theirs == m.nodeIP {
 		return nil
 	}

@@ -152,15 +152,7 @@ var nodeTable = &Table{
 			}
 		}
 		sort.Strings(roles)
-		var internal, external string
-		for _, a := range n.Status.Addresses {
-			if a.Type == api.NodeInternalIP && internal == "" {
-				internal = a.Address
-			}
-			if a.Type == api.NodeExternalIP && external == "" {
-				external = a.Address
-			}
-		}
+		internal, external := api.NodeAddressOf(n, api.NodeInternalIP), api.NodeAddressOf(n, api.NodeExternalIP)
 		info := n.Status.NodeInfo
 		return []any{n.Name, status, orNone(strings.Join(roles, ",")), Age(n.CreationTimestamp, now),
 			info.KubeletVersion, orNone(internal), orNone(external), orUnknown(info.OSImage),
