@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha512"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os/exec"
@@ -61,35 +62,22 @@ func masqChain(network, containerID string) string {
 
 // RemoveAllMasq removes the bridge plugin's masquerade rules and chains of
 // every pod of Skiff's network (nodeagent reset, when the pods are gone
-// without a CNI DEL). Rules are found by the plugin's comment and deleted by
-// number, last first, so the numbers stay valid.
+// without a CNI DEL; agents before the node-wide chain set ipMasq). Rules are
+// found by the plugin's comment.
 func RemoveAllMasq(ctx context.Context) error {
-	out, err := exec.CommandContext(ctx, "iptables", "-w", "-t", "nat", "-L", "POSTROUTING", "-n", "--line-numbers").Output()
-	if err != nil {
-		return fmt.Errorf("iptables -t nat -L POSTROUTING: %w", err)
-	}
 	marker := fmt.Sprintf("/* name: %q id:", NetworkName)
-	var nums, chains []string
-	for _, line := range strings.Split(string(out), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 2 && strings.Contains(line, marker) && strings.HasPrefix(f[1], "CNI-") {
-			nums, chains = append(nums, f[0]), append(chains, f[1])
-		}
-	}
-	var errs []string
-	for i := len(nums) - 1; i >= 0; i-- {
-		if out, err := exec.CommandContext(ctx, "iptables", "-w", "-t", "nat", "-D", "POSTROUTING", nums[i]).CombinedOutput(); err != nil {
-			errs = append(errs, fmt.Sprintf("iptables -t nat -D POSTROUTING %s: %v: %s", nums[i], err, out))
-		}
-	}
+	chains, err := removePostrouting(ctx, func(target, line string) bool {
+		return strings.HasPrefix(target, "CNI-") && strings.Contains(line, marker)
+	})
+	errs := []error{err}
 	for _, chain := range chains {
-		exec.CommandContext(ctx, "iptables", "-w", "-t", "nat", "-F", chain).Run()
-		if out, err := exec.CommandContext(ctx, "iptables", "-w", "-t", "nat", "-X", chain).CombinedOutput(); err != nil {
-			errs = append(errs, fmt.Sprintf("iptables -t nat -X %s: %v: %s", chain, err, out))
+		iptablesNAT(ctx, "-F", chain)
+		if _, err := iptablesNAT(ctx, "-X", chain); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("removing masquerade rules: %s", strings.Join(errs, "; "))
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("removing masquerade rules: %w", err)
 	}
 	return nil
 }

@@ -57,17 +57,24 @@ func syncNATChain(ctx context.Context, chain string, first bool, podCIDR netip.P
 	return nil
 }
 
-// removeJumps deletes the POSTROUTING rules that jump to chain, by number,
-// last first, so the numbers stay valid.
+// removeJumps deletes the POSTROUTING rules that jump to chain.
 func removeJumps(ctx context.Context, chain string) error {
+	_, err := removePostrouting(ctx, func(target, _ string) bool { return target == chain })
+	return err
+}
+
+// removePostrouting deletes the nat POSTROUTING rules that match (given each
+// rule's target and its line in `iptables -L`), by number, last first, so the
+// numbers stay valid; it returns the targets of the rules it deleted.
+func removePostrouting(ctx context.Context, match func(target, line string) bool) ([]string, error) {
 	out, err := exec.CommandContext(ctx, "iptables", "-w", "-t", "nat", "-L", "POSTROUTING", "-n", "--line-numbers").Output()
 	if err != nil {
-		return fmt.Errorf("iptables -t nat -L POSTROUTING: %w", err)
+		return nil, fmt.Errorf("iptables -t nat -L POSTROUTING: %w", err)
 	}
-	var nums []string
+	var nums, targets []string
 	for _, line := range strings.Split(string(out), "\n") {
-		if f := strings.Fields(line); len(f) > 1 && f[1] == chain {
-			nums = append(nums, f[0])
+		if f := strings.Fields(line); len(f) > 1 && match(f[1], line) {
+			nums, targets = append(nums, f[0]), append(targets, f[1])
 		}
 	}
 	var errs []error
@@ -76,7 +83,7 @@ func removeJumps(ctx context.Context, chain string) error {
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	return targets, errors.Join(errs...)
 }
 
 // removeNATChain deletes chain and the jumps to it, if they exist.
