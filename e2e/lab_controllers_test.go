@@ -50,14 +50,13 @@ spec:
 // readyWatch follows the pods of a namespace with `kubectl get -w` and
 // records the fewest Ready, not-terminating pods seen at any event.
 type readyWatch struct {
-	mu       sync.Mutex
-	ready    map[string]bool
-	min      int
-	events   int
-	cmd      *exec.Cmd
-	done     chan struct{}
-	started  bool
-	baseline int
+	mu      sync.Mutex
+	ready   map[string]bool
+	min     int
+	events  int
+	cmd     *exec.Cmd
+	done    chan struct{}
+	started bool
 }
 
 func watchReady(t *testing.T, k framework.Kubectl, ns string) *readyWatch {

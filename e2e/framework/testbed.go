@@ -325,7 +325,7 @@ func Tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// WaitUntil polls cond every 200 ms until it holds, failing the test after
+// WaitUntil polls cond every 100 ms until it holds, failing the test after
 // timeout.
 func WaitUntil(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -334,7 +334,7 @@ func WaitUntil(t testing.TB, timeout time.Duration, what string, cond func() boo
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out after %s waiting for %s", timeout, what)
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
